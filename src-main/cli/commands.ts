@@ -1,0 +1,125 @@
+/**
+ * CLI commands: each maps its words and flags onto one api.ts operation and says how to print
+ * the result for people. --json prints the operation's result for scripts.
+ */
+import type { Arg, OpName, Result } from '../core/api.ts';
+
+export interface Parsed {
+  positionals: string[];
+  flags: Record<string, string | boolean | undefined>;
+}
+
+export class UsageError extends Error {}
+
+export interface Command<N extends OpName = OpName> {
+  usage: string;
+  summary: string;
+  flags: Record<string, 'string' | 'boolean'>;
+  op: N;
+  toArg(p: Parsed): Arg<N>;
+  /** Reshapes the result for --json, where the CLI promises a format. */
+  json?(r: Result<N>): unknown;
+  human(r: Result<N>): string;
+}
+
+const num = (v: string | boolean | undefined, name: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number, not "${String(v)}"`);
+  return n;
+};
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+const list = (v: string | boolean | undefined): string[] | undefined =>
+  typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+const need = (p: Parsed, i: number, what: string): string => {
+  const v = p.positionals[i];
+  if (!v) throw new UsageError(`missing ${what}`);
+  return v;
+};
+const fmt = (v: number, d = 3): string => v.toFixed(d);
+const bbox = (b: number[]): string => b.map((v) => v.toFixed(5)).join(',');
+
+const define = <N extends OpName>(c: Command<N>): Command<N> => c;
+
+export type AnyCommand = { [N in OpName]: Command<N> }[OpName];
+
+export const COMMANDS: Record<string, AnyCommand> = {
+  demo: define({
+    usage: 'mslens demo [--out DIR] [--size PX] [--seed N]',
+    summary: 'write the synthetic Sentinel-2 demo scene and its ground truth',
+    flags: { out: 'string', size: 'string', seed: 'string' },
+    op: 'makeDemo',
+    toArg: (p) => ({ outDir: str(p.flags.out), size: num(p.flags.size, 'size'), seed: num(p.flags.seed, 'seed') }),
+    human: (r) => `demo scene: ${r.scenePath}\nground truth: ${r.truthPath}`,
+  }),
+  info: define({
+    usage: 'mslens info SCENE [--tile 224] [--stride 224]',
+    summary: 'describe a scene: bands, size, CRS, date, tiles',
+    flags: { tile: 'string', stride: 'string' },
+    op: 'openScene',
+    toArg: (p) => ({ path: need(p, 0, 'SCENE'), tile: num(p.flags.tile, 'tile'), stride: num(p.flags.stride, 'stride') }),
+    human: (r) => [
+      `${r.sceneId}: ${r.width}×${r.height} px, ${r.bands.length} bands (${r.bands.join(' ')}), ${r.sampleType}`,
+      `CRS EPSG:${r.crs.epsg}, bbox ${bbox(r.bbox)}, date ${r.date ?? 'unknown'}, nodata ${r.nodata ?? 'none'}, offset ${r.radiometricOffset}`,
+      `${r.tiles.count} tiles of ${r.tiles.size} px (${r.tiles.rows} × ${r.tiles.cols})`,
+    ].join('\n'),
+  }),
+  index: define({
+    usage: 'mslens index SCENE [--model ID] [--tile 224] [--stride 224] [--min-valid 0.5] [--out FILE]',
+    summary: 'embed every tile of a scene into an index (GeoParquet); cached per scene, model and tiling',
+    flags: { model: 'string', tile: 'string', stride: 'string', 'min-valid': 'string', out: 'string' },
+    op: 'buildIndex',
+    toArg: (p) => ({ scene: need(p, 0, 'SCENE'), model: str(p.flags.model), tile: num(p.flags.tile, 'tile'), stride: num(p.flags.stride, 'stride'), minValid: num(p.flags['min-valid'], 'min-valid'), out: str(p.flags.out) }),
+    human: (r) => `${r.cached ? 'cached index' : 'index'}: ${r.path}\n${r.tilesIndexed} tiles embedded with ${r.modelId}${r.provider ? ` on ${r.provider}` : ''}, ${r.tilesSkipped} skipped (mostly nodata)${r.cached ? '' : ` in ${r.seconds.toFixed(1)} s`}`,
+  }),
+  search: define({
+    usage: 'mslens search INDEX "QUERY" [--top-k 10] [--threshold T] [--geojson FILE]',
+    summary: 'rank tiles by a text query',
+    flags: { 'top-k': 'string', threshold: 'string', geojson: 'string' },
+    op: 'search',
+    toArg: (p) => ({ index: need(p, 0, 'INDEX'), text: p.positionals[1] ?? '', topK: num(p.flags['top-k'], 'top-k') ?? 10, threshold: num(p.flags.threshold, 'threshold'), geojson: str(p.flags.geojson) }),
+    json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
+    human: (r) => [
+      `"${r.query}" (${r.modelId}): ${r.results.length} tiles`,
+      ...r.results.map((h, i) => `${String(i + 1).padStart(4)}  ${h.tile}  score ${fmt(h.score)}  bbox ${bbox(h.bbox)}`),
+      ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
+    ].join('\n'),
+  }),
+  classify: define({
+    usage: 'mslens classify INDEX --classes "water,forest,snow" [--geojson FILE]',
+    summary: 'zero-shot label every tile with one of the classes',
+    flags: { classes: 'string', geojson: 'string' },
+    op: 'classify',
+    toArg: (p) => ({ index: need(p, 0, 'INDEX'), classes: list(p.flags.classes) ?? [], geojson: str(p.flags.geojson) }),
+    json: (r) => ({ model: r.modelId, classes: r.classes, counts: r.counts, tiles: r.tiles, ...(r.geojson ? { geojson: r.geojson } : {}) }),
+    human: (r) => [
+      `${r.tiles.length} tiles classified with ${r.modelId}:`,
+      ...Object.entries(r.counts).map(([c, n]) => `  ${c.padEnd(24)} ${String(n).padStart(6)}`),
+      ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
+    ].join('\n'),
+  }),
+  similar: define({
+    usage: 'mslens similar INDEX --tile ID [--positive ID,..] [--negative ID,..] [--top-k 10] [--geojson FILE]',
+    summary: 'find tiles like one tile, refined by positive and negative examples',
+    flags: { tile: 'string', positive: 'string', negative: 'string', 'top-k': 'string', geojson: 'string' },
+    op: 'similar',
+    toArg: (p) => ({ index: need(p, 0, 'INDEX'), tile: str(p.flags.tile) ?? '', positive: list(p.flags.positive), negative: list(p.flags.negative), topK: num(p.flags['top-k'], 'top-k') ?? 10, geojson: str(p.flags.geojson) }),
+    json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
+    human: (r) => [
+      `${r.query} (${r.modelId}):`,
+      ...r.results.map((h, i) => `${String(i + 1).padStart(4)}  ${h.tile}  score ${fmt(h.score)}  bbox ${bbox(h.bbox)}`),
+      ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
+    ].join('\n'),
+  }),
+  'models list': define({
+    usage: 'mslens models list',
+    summary: 'list installed models and the execution provider',
+    flags: {},
+    op: 'listModels',
+    toArg: () => ({}),
+    human: (r) => [
+      ...r.models.map((m) => `${m.isDefault ? '*' : ' '} ${m.id.padEnd(22)} ${m.name} (${m.kind}, ${m.bands.length} bands, dim ${m.embeddingDim}, licence ${m.licence}${m.builtIn ? ', built in' : ''})`),
+      `providers: ${r.providers.candidates.join(' → ')}${r.providers.active ? ` (active: ${r.providers.active})` : ''}`,
+    ].join('\n'),
+  }),
+};

@@ -1,0 +1,102 @@
+/**
+ * The `mslens` command: a thin adapter that turns words into api.ts operations through
+ * dispatch, prints results (JSON with --json) on stdout, progress on stderr, and exits non-zero
+ * with a one-line message on bad input.
+ */
+import { parseArgs } from 'node:util';
+import { extname } from 'node:path';
+import type { Handlers, OpName, Reply } from '../core/api.ts';
+import { defaultBuiltInModelsDir } from '../core/app-paths.ts';
+import { resolveDataHome } from '../core/data-home.ts';
+import { dispatch } from '../core/dispatch.ts';
+import { createHandlers } from '../core/handlers.ts';
+import { COMMANDS, UsageError, type AnyCommand, type Parsed } from './commands.ts';
+import { makeProgressPrinter } from './progress.ts';
+
+function help(): string {
+  return [
+    'mslens: search, classify and explore Sentinel-2 scenes with multispectral CLIP, offline.',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`),
+    '',
+    'Every command takes --json (machine-readable stdout). INDEX may also be a scene: it is indexed first, or taken from the cache.',
+    'Data folder: MSLENS_HOME, or the platform app-data folder.',
+  ].join('\n');
+}
+
+function findCommand(argv: string[]): { name: string; command: AnyCommand; rest: string[] } | null {
+  const two = `${argv[0]} ${argv[1]}`;
+  if (COMMANDS[two]) return { name: two, command: COMMANDS[two], rest: argv.slice(2) };
+  if (argv[0] && COMMANDS[argv[0]]) return { name: argv[0], command: COMMANDS[argv[0]], rest: argv.slice(1) };
+  return null;
+}
+
+const SCENE_EXT = new Set(['.tif', '.tiff']);
+
+export interface CliIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }, handlers?: Handlers): Promise<number> {
+  const fail = (message: string, code: number): number => {
+    io.stderr.write(`mslens: ${message}\n`);
+    return code;
+  };
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout.write(`${help()}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) return fail(`unknown command "${argv.slice(0, 2).join(' ')}". Run \`mslens --help\` for the list.`, 2);
+  const { command, rest } = found;
+
+  let parsed: Parsed & { json: boolean };
+  try {
+    const options = Object.fromEntries(Object.entries(command.flags).map(([k, type]) => [k, { type }]));
+    const { values, positionals } = parseArgs({ args: rest, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (values.help) {
+      io.stdout.write(`usage: ${command.usage}\n${command.summary}\n`);
+      return 0;
+    }
+    parsed = { positionals, flags: values as Parsed['flags'], json: values.json === true };
+  } catch (err) {
+    return fail(`${(err as Error).message.split('\n')[0]}. Usage: ${command.usage}`, 2);
+  }
+
+  const h = handlers ?? createHandlers({ home: resolveDataHome(), builtInModels: defaultBuiltInModelsDir() });
+  const progress = makeProgressPrinter(io.stderr);
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const ctx = { signal: controller.signal, emit: progress.emit };
+  const call = async <N extends OpName>(name: N, arg: unknown): Promise<Reply<unknown>> => {
+    const reply = await dispatch(h, name, arg, ctx);
+    progress.end();
+    return reply;
+  };
+
+  try {
+    let arg: Record<string, unknown>;
+    try {
+      arg = command.toArg(parsed) as Record<string, unknown>;
+    } catch (err) {
+      if (err instanceof UsageError) return fail(`${err.message}. Usage: ${command.usage}`, 2);
+      throw err;
+    }
+    // INDEX given as a scene: index it first (the cache makes this free the second time).
+    if (typeof arg.index === 'string' && SCENE_EXT.has(extname(arg.index).toLowerCase())) {
+      const built = await call('buildIndex', { scene: arg.index });
+      if (!built.ok) return fail(built.error.message, 1);
+      arg = { ...arg, index: (built.value as { path: string }).path };
+    }
+    const reply = await call(command.op, arg);
+    if (!reply.ok) return fail(reply.error.message, 1);
+    const value = reply.value as never;
+    io.stdout.write(parsed.json ? `${JSON.stringify(command.json ? command.json(value) : value)}\n` : `${command.human(value)}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

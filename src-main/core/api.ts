@@ -1,0 +1,140 @@
+/**
+ * The app's whole contract: one entry per operation, each taking one argument object with a
+ * runtime schema, and its result type. Electron IPC, the web server and the CLI are loops over
+ * this table. Only the schema library and type-only imports are allowed here, so the renderer
+ * can import it.
+ */
+import { z } from 'zod';
+import type { ClassifiedTile } from './analysis/zero-shot.ts';
+import type { Hit } from './analysis/search.ts';
+import type { TileRef } from './analysis/tile-refs.ts';
+import type { WireError } from './errors.ts';
+import type { IndexProgress } from './index/build-index.ts';
+import type { ProviderName } from './models/providers.ts';
+
+export type { ClassifiedTile, Hit, TileRef, WireError, IndexProgress, ProviderName };
+
+const op = <I, O>(input: z.ZodType<I>, kind: 'call' | 'job' = 'call') => ({ input, kind, output: undefined as unknown as O });
+
+const path = z.string().min(1, 'a path is required');
+const tileIdSchema = z.string().regex(/^r\d{3,}c\d{3,}$/, 'tile ids look like r003c007');
+const topK = z.number().int().min(1).max(10000);
+const geojson = path.optional();
+
+export interface ModelSummary {
+  id: string;
+  name: string;
+  kind: 'spectral' | 'clip';
+  licence: string;
+  builtIn: boolean;
+  bands: string[];
+  embeddingDim: number;
+  inputSize: number | null;
+  concepts?: string[];
+  isDefault: boolean;
+}
+
+export interface ModelsList {
+  models: ModelSummary[];
+  /** Providers that will be tried, best first, and the one a session last opened on. */
+  providers: { candidates: ProviderName[]; active: ProviderName | null; preference: string };
+}
+
+export interface SceneSummary {
+  path: string;
+  sceneId: string;
+  width: number;
+  height: number;
+  bands: string[];
+  sampleType: string;
+  nodata: number | null;
+  crs: { epsg: number; proj4: string };
+  /** GDAL order. */
+  transform: number[];
+  /** [west, south, east, north] in degrees. */
+  bbox: [number, number, number, number];
+  date: string | null;
+  radiometricOffset: number;
+  tiles: { size: number; rows: number; cols: number; count: number };
+}
+
+export interface IndexSummary {
+  path: string;
+  indexId: string;
+  sceneId: string;
+  scenePath: string;
+  modelId: string;
+  embeddingDim: number;
+  tiling: { size: number; stride: number };
+  tilesTotal: number;
+  tilesIndexed: number;
+  tilesSkipped: number;
+  date: string | null;
+  createdAt: string;
+  /** True when the index came from the cache and no inference ran. */
+  cached: boolean;
+  provider: ProviderName | null;
+  seconds: number;
+}
+
+export interface SearchResult {
+  query: string;
+  modelId: string;
+  results: Hit[];
+  /** Every indexed tile's score, in index order, when asked for (heat layers). */
+  allScores?: { tile: string; score: number }[];
+  geojson?: string;
+}
+
+export interface ClassifyResult {
+  modelId: string;
+  classes: string[];
+  tiles: ClassifiedTile[];
+  /** Tiles per label. */
+  counts: Record<string, number>;
+  geojson?: string;
+}
+
+export interface DemoResult {
+  scenePath: string;
+  truthPath: string;
+  size: number;
+  legend: { code: number; name: string }[];
+}
+
+export const api = {
+  listModels: op<Record<string, never>, ModelsList>(z.object({}).strict() as z.ZodType<Record<string, never>>),
+  makeDemo: op<{ outDir?: string; size?: number; seed?: number }, DemoResult>(
+    z.object({ outDir: path.optional(), size: z.number().int().min(224).max(10980).optional(), seed: z.number().int().min(0).optional() }).strict(), 'job'),
+  openScene: op<{ path: string; tile?: number; stride?: number }, SceneSummary>(
+    z.object({ path, tile: z.number().int().optional(), stride: z.number().int().optional() }).strict()),
+  buildIndex: op<{ scene: string; model?: string; tile?: number; stride?: number; minValid?: number; out?: string }, IndexSummary>(
+    z.object({ scene: path, model: z.string().min(1).optional(), tile: z.number().int().optional(), stride: z.number().int().optional(), minValid: z.number().min(0).max(1).optional(), out: path.optional() }).strict(), 'job'),
+  openIndex: op<{ index: string }, IndexSummary & { tiles: TileRef[] }>(z.object({ index: path }).strict()),
+  search: op<{ index: string; text: string; topK?: number; threshold?: number; allScores?: boolean; geojson?: string }, SearchResult>(
+    z.object({ index: path, text: z.string().trim().min(1, 'the query is empty: type what to look for, e.g. "water"'), topK: topK.optional(), threshold: z.number().min(-1).max(1).optional(), allScores: z.boolean().optional(), geojson }).strict()),
+  classify: op<{ index: string; classes: string[]; geojson?: string }, ClassifyResult>(
+    z.object({ index: path, classes: z.array(z.string().trim().min(1)).min(2, 'give at least two classes').max(100), geojson }).strict()),
+  similar: op<{ index: string; tile: string; positive?: string[]; negative?: string[]; topK?: number; allScores?: boolean; geojson?: string }, SearchResult>(
+    z.object({ index: path, tile: tileIdSchema, positive: z.array(tileIdSchema).optional(), negative: z.array(tileIdSchema).optional(), topK: topK.optional(), allScores: z.boolean().optional(), geojson }).strict()),
+} as const;
+
+export type Api = typeof api;
+export type OpName = keyof Api;
+export type Arg<N extends OpName> = z.infer<Api[N]['input']>;
+export type Result<N extends OpName> = Api[N]['output'];
+
+/** Job progress events, declared next to the operations that emit them. */
+export interface Events {
+  progress: { op: OpName; message: string; done: number; total: number; tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName };
+}
+export type EventName = keyof Events;
+
+export interface OpContext {
+  signal?: AbortSignal;
+  emit?: <E extends EventName>(name: E, payload: Events[E]) => void;
+}
+
+export type Handlers = { [N in OpName]: (arg: Arg<N>, ctx: OpContext) => Promise<Result<N>> };
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };

@@ -1,0 +1,27 @@
+/**
+ * The single entry to every operation: validate the argument against api.ts, run the handler,
+ * and return a Reply that crosses any boundary (IPC, HTTP, CLI) as plain data.
+ */
+import { api, type Arg, type Handlers, type OpContext, type OpName, type Reply, type Result } from './api.ts';
+import { MslensError, toWireError } from './errors.ts';
+
+export function isOpName(name: string): name is OpName {
+  return Object.hasOwn(api, name);
+}
+
+export async function dispatch<N extends OpName>(handlers: Handlers, name: N, raw: unknown, ctx: OpContext = {}, log: (err: unknown) => void = (e) => console.error(e)): Promise<Reply<Result<N>>> {
+  const parsed = api[name].input.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    return { ok: false, error: { code: 'BAD_ARGUMENT', message: `${where}${issue.message}`, detail: { op: name } } };
+  }
+  try {
+    const handler = handlers[name] as (arg: Arg<N>, ctx: OpContext) => Promise<Result<N>>;
+    return { ok: true, value: await handler(parsed.data as Arg<N>, ctx) };
+  } catch (err) {
+    const error = toWireError(err);
+    if (error.code === 'INTERNAL' && !(err instanceof MslensError)) log(err);
+    return { ok: false, error };
+  }
+}

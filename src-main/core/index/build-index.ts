@@ -1,0 +1,200 @@
+/**
+ * Building an index: embeddings are computed once per (scene content, model, tiling) and kept
+ * in the cache folder; asking again returns the cached file without running inference.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { MslensError, type WireError } from '../errors.ts';
+import type { InstalledModel } from '../models/manifest.ts';
+import type { ProviderName } from '../models/providers.ts';
+import { openScene } from '../scene/open-scene.ts';
+import { sceneKey } from '../scene/scene-key.ts';
+import { makeFootprinter, makeTileGrid, tileId } from '../tiles/tile-grid.ts';
+import { spawnWorker } from '../worker-spawn.ts';
+import type { EmbedJob, FromWorker, ToWorker } from './embed-protocol.ts';
+import { readIndexMeta, writeIndexFile, type IndexMeta, type IndexTiles } from './index-store.ts';
+
+export interface IndexProgress {
+  phase: 'starting' | 'embedding' | 'writing';
+  done: number;
+  total: number;
+  skipped: number;
+  tilesPerSecond: number;
+  etaSeconds: number | null;
+  provider?: ProviderName;
+}
+
+export interface BuildIndexOptions {
+  scenePath: string;
+  model: InstalledModel;
+  providers: ProviderName[];
+  /** Folder of cached indexes. */
+  cacheDir: string;
+  /** @default 224 */
+  size?: number;
+  /** @default size */
+  stride?: number;
+  /** Tiles with less valid data are skipped. @default 0.5 */
+  minValidFraction?: number;
+  /** Also write the index here. */
+  out?: string;
+  threads?: number;
+  onProgress?: (p: IndexProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface BuiltIndex {
+  path: string;
+  meta: IndexMeta;
+  cached: boolean;
+  provider?: ProviderName;
+  seconds: number;
+}
+
+export function sceneIdOf(path: string): string {
+  return basename(path, extname(path)).replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase'>) => void, signal?: AbortSignal) {
+  return new Promise<Extract<FromWorker, { type: 'done' }> & { provider: ProviderName }>((resolvePromise, reject) => {
+    const worker = spawnWorker(new URL('./embed-worker.ts', import.meta.url));
+    let provider: ProviderName = 'cpu';
+    let started = 0;
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
+      void worker.terminate();
+      fn();
+    };
+    const onAbort = (): void => {
+      worker.postMessage({ type: 'cancel' } satisfies ToWorker);
+      killTimer = setTimeout(() => finish(() => reject(new MslensError('CANCELLED', 'Indexing was cancelled.'))), 10_000);
+    };
+    if (signal?.aborted) return reject(new MslensError('CANCELLED', 'Indexing was cancelled.'));
+    signal?.addEventListener('abort', onAbort);
+    worker.on('message', (msg: FromWorker) => {
+      switch (msg.type) {
+        case 'started':
+          provider = msg.provider;
+          started = performance.now();
+          onProgress({ done: 0, total: msg.total, skipped: 0, tilesPerSecond: 0, etaSeconds: null, provider });
+          break;
+        case 'progress': {
+          const secs = (performance.now() - started) / 1000;
+          const rate = secs > 0 ? msg.done / secs : 0;
+          onProgress({ done: msg.done, total: msg.total, skipped: msg.skipped, tilesPerSecond: rate, etaSeconds: rate > 0 ? (msg.total - msg.done) / rate : null, provider });
+          break;
+        }
+        case 'done':
+          finish(() => resolvePromise({ ...msg, provider }));
+          break;
+        case 'failed':
+          finish(() => reject(wireToError(msg.error)));
+          break;
+      }
+    });
+    worker.on('error', (err) => finish(() => reject(new MslensError('INTERNAL', `The indexing worker crashed: ${err.message}`, {}, { cause: err }))));
+    worker.on('exit', (code) => finish(() => reject(new MslensError('INTERNAL', `The indexing worker stopped unexpectedly (exit code ${code}).`))));
+    worker.postMessage({ type: 'start', job } satisfies ToWorker);
+  });
+}
+
+function wireToError(e: WireError): MslensError {
+  return new MslensError(e.code, e.message, e.detail);
+}
+
+export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
+  const t0 = performance.now();
+  const scenePath = resolve(opts.scenePath);
+  const size = opts.size ?? 224;
+  const stride = opts.stride ?? size;
+  const minValid = opts.minValidFraction ?? 0.5;
+  const { manifest } = opts.model;
+  const progress = (p: Omit<IndexProgress, 'phase'>, phase: IndexProgress['phase']): void => opts.onProgress?.({ ...p, phase });
+
+  const source = await openScene(scenePath, opts.signal);
+  const info = source.info;
+  await source.close();
+  const grid = makeTileGrid(info, { size, stride });
+  const key = await sceneKey(scenePath);
+  const sceneId = sceneIdOf(scenePath);
+  const cacheName = createHash('sha256')
+    .update(JSON.stringify({ key, model: manifest.id, sha: manifest.imageEncoder.sha256, size, stride, minValid }))
+    .digest('hex').slice(0, 16);
+  const cachePath = join(opts.cacheDir, `${sceneId}-${manifest.id}-${cacheName}.parquet`);
+
+  const deliver = async (meta: IndexMeta, cached: boolean, provider?: ProviderName): Promise<BuiltIndex> => {
+    let path = cachePath;
+    if (opts.out) {
+      path = resolve(opts.out);
+      if (path !== cachePath) {
+        await mkdir(dirname(path), { recursive: true });
+        const tmp = `${path}.tmp-${process.pid}`;
+        try {
+          await copyFile(cachePath, tmp);
+          await rename(tmp, path);
+        } catch (err) {
+          await rm(tmp, { force: true });
+          throw new MslensError('BAD_ARGUMENT', `Could not write the index to ${path}: ${(err as Error).message}.`, { path }, { cause: err });
+        }
+      }
+    }
+    return { path, meta, cached, provider, seconds: (performance.now() - t0) / 1000 };
+  };
+
+  if (await stat(cachePath).then(() => true, () => false)) {
+    const meta = await readIndexMeta(cachePath).catch(() => null);
+    if (meta && meta.sceneKey === key && meta.modelId === manifest.id) {
+      progress({ done: grid.count, total: grid.count, skipped: meta.tilesSkipped, tilesPerSecond: 0, etaSeconds: 0 }, 'embedding');
+      return deliver(meta, true);
+    }
+  }
+
+  progress({ done: 0, total: grid.count, skipped: 0, tilesPerSecond: 0, etaSeconds: null }, 'starting');
+  const job: EmbedJob = { scenePath, model: opts.model, providers: opts.providers, size, stride, minValidFraction: minValid, threads: opts.threads };
+  const res = await embedInWorker(job, (p) => progress(p, 'embedding'), opts.signal);
+  progress({ done: grid.count, total: grid.count, skipped: res.skipped, tilesPerSecond: 0, etaSeconds: 0, provider: res.provider }, 'writing');
+
+  const gridIdx = new Int32Array(res.tiles);
+  const n = gridIdx.length;
+  if (n === 0) {
+    throw new MslensError('SCENE_UNREADABLE', `${basename(scenePath)} has no tile with at least ${Math.round(minValid * 100)} % valid pixels; every tile is nodata.`, { path: scenePath });
+  }
+  const footprint = new Float64Array(n * 10);
+  const footprintOf = makeFootprinter(info.crs, info.transform);
+  const tiles: IndexTiles = {
+    tileId: [], sceneId: new Array<string>(n).fill(sceneId),
+    row: new Int32Array(n), col: new Int32Array(n), x: new Int32Array(n), y: new Int32Array(n),
+    width: new Int32Array(n).fill(size), height: new Int32Array(n).fill(size),
+    validFraction: new Float32Array(res.valid), cloudFraction: new Float32Array(n).fill(Number.NaN),
+    footprint, embeddings: new Float32Array(res.embeddings),
+  };
+  for (let i = 0; i < n; i++) {
+    const row = Math.floor(gridIdx[i] / grid.cols);
+    const col = gridIdx[i] % grid.cols;
+    const t = grid.tile(row, col);
+    tiles.tileId.push(tileId(row, col));
+    tiles.row[i] = row; tiles.col[i] = col; tiles.x[i] = t.window.x; tiles.y[i] = t.window.y;
+    footprintOf(t.window, footprint, i * 10);
+  }
+  const meta: IndexMeta = {
+    formatVersion: 1,
+    indexId: `${sceneId}-${cacheName}`,
+    sceneId, scenePath, sceneKey: key,
+    modelId: manifest.id, modelSha256: manifest.imageEncoder.sha256, embeddingDim: res.dim,
+    tiling: { size, stride },
+    sceneCrs: { epsg: info.crs.epsg, proj4: info.crs.proj4 },
+    sceneSize: { width: info.width, height: info.height },
+    date: info.date,
+    createdAt: new Date().toISOString(),
+    tilesTotal: grid.count, tilesSkipped: res.skipped,
+  };
+  await mkdir(opts.cacheDir, { recursive: true });
+  await writeIndexFile(cachePath, meta, tiles);
+  return deliver(meta, false, res.provider);
+}

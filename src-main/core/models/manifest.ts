@@ -1,0 +1,107 @@
+/**
+ * Model manifests: everything the app knows about a model comes from here, never from code.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { MslensError } from '../errors.ts';
+
+const BandId = z.enum(['B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B10', 'B11', 'B12']);
+const FileRef = z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const OnnxRef = FileRef.extend({
+  input: z.string().min(1),
+  output: z.string().min(1),
+  /** External weight file next to the .onnx, if any. */
+  dataFile: FileRef.optional(),
+});
+
+export const ManifestSchema = z.object({
+  formatVersion: z.literal(1),
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids are lower-case letters, digits, ".", "_" and "-"'),
+  name: z.string().min(1),
+  description: z.string().default(''),
+  kind: z.enum(['spectral', 'clip']),
+  licence: z.object({ id: z.string().min(1), url: z.string().optional(), file: z.string().optional() }),
+  /** Sentinel-2 bands the image encoder reads, in input order. */
+  bands: z.array(BandId).min(1),
+  /** Applied to offset-free digital numbers (reflectance × 10000): (x − mean) / std. */
+  normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) }),
+  /** Edge of the square input in pixels; null means any tile size works. */
+  inputSize: z.number().int().positive().nullable(),
+  embeddingDim: z.number().int().positive(),
+  imageEncoder: OnnxRef,
+  textEncoder: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('lexicon'), ...FileRef.shape }),
+    z.object({ kind: z.literal('clip-bpe'), contextLength: z.number().int().positive(), ...OnnxRef.shape }),
+  ]),
+  /** Zero-shot prompt templates with {c} for the class name; empty means the class name alone. */
+  promptTemplates: z.array(z.string()).default([]),
+  /** logits = logitScale · cosine, as in CLIP zero-shot classification. */
+  logitScale: z.number().positive(),
+  /** Names of the embedding dimensions, for models whose dimensions are concepts. */
+  concepts: z.array(z.string()).optional(),
+}).superRefine((m, ctx) => {
+  if (m.normalization.mean.length !== m.bands.length || m.normalization.std.length !== m.bands.length) {
+    ctx.addIssue({ code: 'custom', message: `normalization needs one mean and std per band (${m.bands.length})` });
+  }
+  if (m.concepts && m.concepts.length !== m.embeddingDim) {
+    ctx.addIssue({ code: 'custom', message: 'concepts must name every embedding dimension' });
+  }
+});
+
+export type ModelManifest = z.infer<typeof ManifestSchema>;
+
+export interface InstalledModel {
+  manifest: ModelManifest;
+  /** Folder that holds manifest.json and the files it names. */
+  dir: string;
+  /** Shipped with the app, as opposed to installed into the data folder. */
+  builtIn: boolean;
+}
+
+export const MANIFEST_FILE = 'manifest.json';
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  const path = join(dir, MANIFEST_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new MslensError('MODEL_LOAD_FAILED', `The model manifest ${path} could not be read (${(err as Error).message}). Reinstall the model.`, { path }, { cause: err });
+  }
+  const parsed = ManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new MslensError('MODEL_LOAD_FAILED', `The model manifest ${path} is invalid: ${issue.path.join('.') || 'manifest'}: ${issue.message}. Reinstall the model.`, { path });
+  }
+  return parsed.data;
+}
+
+/** Every file a manifest names, with its expected hash. */
+export function manifestFiles(m: ModelManifest): { file: string; sha256: string }[] {
+  const refs = [m.imageEncoder, m.textEncoder, m.imageEncoder.dataFile, 'dataFile' in m.textEncoder ? m.textEncoder.dataFile : undefined];
+  return refs.filter((r): r is { file: string; sha256: string } => !!r).map(({ file, sha256 }) => ({ file, sha256 }));
+}
+
+/** Checks that every file exists with the recorded hash; throws MODEL_LOAD_FAILED otherwise. */
+export async function verifyModelFiles(model: InstalledModel): Promise<void> {
+  for (const { file, sha256 } of manifestFiles(model.manifest)) {
+    const path = join(model.dir, file);
+    const exists = await stat(path).then(() => true, () => false);
+    if (!exists) {
+      throw new MslensError('MODEL_LOAD_FAILED', `Model ${model.manifest.id} is missing ${file}. Reinstall it with \`mslens models install ${model.manifest.id}\`.`, { path });
+    }
+    const actual = await sha256File(path);
+    if (actual !== sha256) {
+      throw new MslensError('MODEL_LOAD_FAILED', `Model ${model.manifest.id}: ${file} does not match its checksum (the file is damaged or was changed). Reinstall the model.`, { path, expected: sha256, actual });
+    }
+  }
+}

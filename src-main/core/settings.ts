@@ -1,0 +1,25 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { ProviderPreference } from './models/providers.ts';
+
+export const SettingsSchema = z.object({
+  /** Model used when a command names none. */
+  defaultModel: z.string().default('mslens-spectral'),
+  provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).default('auto'),
+});
+export type Settings = z.infer<typeof SettingsSchema> & { provider: ProviderPreference };
+
+/** Reads settings; a missing or damaged file gives the defaults (and is not overwritten until saved). */
+export async function readSettings(path: string): Promise<Settings> {
+  const raw = await readFile(path, 'utf8').then((s) => JSON.parse(s) as unknown, () => ({}));
+  const parsed = SettingsSchema.safeParse(raw);
+  return parsed.success ? parsed.data : SettingsSchema.parse({});
+}
+
+export async function writeSettings(path: string, settings: Settings): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(settings, null, 2)}\n`);
+  await rename(tmp, path);
+}
