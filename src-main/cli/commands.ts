@@ -31,6 +31,11 @@ const num = (v: string | boolean | undefined, name: string): number | undefined 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: string | boolean | undefined): string[] | undefined =>
   typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+/** One or more INDEX arguments (scenes are indexed first by the CLI). */
+const indexArgs = (paths: string[], what = 'INDEX'): string | string[] => {
+  if (paths.length === 0) throw new UsageError(`missing ${what}`);
+  return paths.length === 1 ? paths[0] : paths;
+};
 const need = (p: Parsed, i: number, what: string): string => {
   const v = p.positionals[i];
   if (!v) throw new UsageError(`missing ${what}`);
@@ -73,11 +78,11 @@ export const COMMANDS: Record<string, AnyCommand> = {
     human: (r) => `${r.cached ? 'cached index' : 'index'}: ${r.path}\n${r.tilesIndexed} tiles embedded with ${r.modelId}${r.provider ? ` on ${r.provider}` : ''}, ${r.tilesSkipped} skipped (mostly nodata)${r.cached ? '' : ` in ${r.seconds.toFixed(1)} s`}`,
   }),
   search: define({
-    usage: 'mslens search INDEX "QUERY" [--top-k 10] [--threshold T] [--geojson FILE]',
+    usage: 'mslens search INDEX [INDEX ...] "QUERY" [--top-k 10] [--threshold T] [--geojson FILE]',
     summary: 'rank tiles by a text query',
     flags: { 'top-k': 'string', threshold: 'string', geojson: 'string' },
     op: 'search',
-    toArg: (p) => ({ index: need(p, 0, 'INDEX'), text: p.positionals[1] ?? '', topK: num(p.flags['top-k'], 'top-k') ?? 10, threshold: num(p.flags.threshold, 'threshold'), geojson: str(p.flags.geojson) }),
+    toArg: (p) => ({ index: indexArgs(p.positionals.slice(0, -1)), text: p.positionals.length > 1 ? p.positionals[p.positionals.length - 1] : '', topK: num(p.flags['top-k'], 'top-k') ?? 10, threshold: num(p.flags.threshold, 'threshold'), geojson: str(p.flags.geojson) }),
     json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
       `"${r.query}" (${r.modelId}): ${r.results.length} tiles`,
@@ -86,11 +91,11 @@ export const COMMANDS: Record<string, AnyCommand> = {
     ].join('\n'),
   }),
   classify: define({
-    usage: 'mslens classify INDEX --classes "water,forest,snow" [--geojson FILE]',
+    usage: 'mslens classify INDEX [INDEX ...] --classes "water,forest,snow" [--geojson FILE]',
     summary: 'zero-shot label every tile with one of the classes',
     flags: { classes: 'string', geojson: 'string' },
     op: 'classify',
-    toArg: (p) => ({ index: need(p, 0, 'INDEX'), classes: list(p.flags.classes) ?? [], geojson: str(p.flags.geojson) }),
+    toArg: (p) => ({ index: indexArgs(p.positionals), classes: list(p.flags.classes) ?? [], geojson: str(p.flags.geojson) }),
     json: (r) => ({ model: r.modelId, classes: r.classes, counts: r.counts, tiles: r.tiles, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
       `${r.tiles.length} tiles classified with ${r.modelId}:`,
@@ -99,11 +104,11 @@ export const COMMANDS: Record<string, AnyCommand> = {
     ].join('\n'),
   }),
   similar: define({
-    usage: 'mslens similar INDEX --tile ID [--positive ID,..] [--negative ID,..] [--top-k 10] [--geojson FILE]',
+    usage: 'mslens similar INDEX [INDEX ...] --tile ID [--positive ID,..] [--negative ID,..] [--top-k 10] [--geojson FILE]',
     summary: 'find tiles like one tile, refined by positive and negative examples',
     flags: { tile: 'string', positive: 'string', negative: 'string', 'top-k': 'string', geojson: 'string' },
     op: 'similar',
-    toArg: (p) => ({ index: need(p, 0, 'INDEX'), tile: str(p.flags.tile) ?? '', positive: list(p.flags.positive), negative: list(p.flags.negative), topK: num(p.flags['top-k'], 'top-k') ?? 10, geojson: str(p.flags.geojson) }),
+    toArg: (p) => ({ index: indexArgs(p.positionals), tile: str(p.flags.tile) ?? '', positive: list(p.flags.positive), negative: list(p.flags.negative), topK: num(p.flags['top-k'], 'top-k') ?? 10, geojson: str(p.flags.geojson) }),
     json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
       `${r.query} (${r.modelId}):`,

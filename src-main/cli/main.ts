@@ -86,10 +86,16 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       throw err;
     }
     // INDEX given as a scene: index it first (the cache makes this free the second time).
-    if (typeof arg.index === 'string' && SCENE_EXT.has(extname(arg.index).toLowerCase())) {
-      const built = await call('buildIndex', { scene: arg.index });
-      if (!built.ok) return fail(built.error.message, 1);
-      arg = { ...arg, index: (built.value as { path: string }).path };
+    if (arg.index !== undefined) {
+      const given = Array.isArray(arg.index) ? (arg.index as string[]) : [arg.index as string];
+      const paths: string[] = [];
+      for (const p of given) {
+        if (!SCENE_EXT.has(extname(p).toLowerCase())) { paths.push(p); continue; }
+        const built = await call('buildIndex', { scene: p });
+        if (!built.ok) return fail(built.error.message, 1);
+        paths.push((built.value as { path: string }).path);
+      }
+      arg = { ...arg, index: paths.length === 1 ? paths[0] : paths };
     }
     const reply = await call(command.op, arg);
     if (!reply.ok) return fail(reply.error.message, 1);

@@ -17,7 +17,9 @@ export type { ClassifiedTile, Hit, TileRef, WireError, IndexProgress, ProviderNa
 const op = <I, O>(input: z.ZodType<I>, kind: 'call' | 'job' = 'call') => ({ input, kind, output: undefined as unknown as O });
 
 const path = z.string().min(1, 'a path is required');
-const tileIdSchema = z.string().regex(/^r\d{3,}c\d{3,}$/, 'tile ids look like r003c007');
+const tileIdSchema = z.string().regex(/^(?:[^/]+\/)?r\d{3,}c\d{3,}$/, 'tile ids look like r003c007 (or SCENE/r003c007 in a collection)');
+/** One index file, or several searched as one collection. */
+const indexes = z.union([path, z.array(path).min(1).max(1000)]);
 const topK = z.number().int().min(1).max(10000);
 const geojson = path.optional();
 
@@ -111,12 +113,12 @@ export const api = {
   buildIndex: op<{ scene: string; model?: string; tile?: number; stride?: number; minValid?: number; out?: string }, IndexSummary>(
     z.object({ scene: path, model: z.string().min(1).optional(), tile: z.number().int().optional(), stride: z.number().int().optional(), minValid: z.number().min(0).max(1).optional(), out: path.optional() }).strict(), 'job'),
   openIndex: op<{ index: string }, IndexSummary & { tiles: TileRef[] }>(z.object({ index: path }).strict()),
-  search: op<{ index: string; text: string; topK?: number; threshold?: number; allScores?: boolean; geojson?: string }, SearchResult>(
-    z.object({ index: path, text: z.string().trim().min(1, 'the query is empty: type what to look for, e.g. "water"'), topK: topK.optional(), threshold: z.number().min(-1).max(1).optional(), allScores: z.boolean().optional(), geojson }).strict()),
-  classify: op<{ index: string; classes: string[]; geojson?: string }, ClassifyResult>(
-    z.object({ index: path, classes: z.array(z.string().trim().min(1)).min(2, 'give at least two classes').max(100), geojson }).strict()),
-  similar: op<{ index: string; tile: string; positive?: string[]; negative?: string[]; topK?: number; allScores?: boolean; geojson?: string }, SearchResult>(
-    z.object({ index: path, tile: tileIdSchema, positive: z.array(tileIdSchema).optional(), negative: z.array(tileIdSchema).optional(), topK: topK.optional(), allScores: z.boolean().optional(), geojson }).strict()),
+  search: op<{ index: string | string[]; text: string; topK?: number; threshold?: number; allScores?: boolean; geojson?: string }, SearchResult>(
+    z.object({ index: indexes, text: z.string().trim().min(1, 'the query is empty: type what to look for, e.g. "water"'), topK: topK.optional(), threshold: z.number().min(-1).max(1).optional(), allScores: z.boolean().optional(), geojson }).strict()),
+  classify: op<{ index: string | string[]; classes: string[]; geojson?: string }, ClassifyResult>(
+    z.object({ index: indexes, classes: z.array(z.string().trim().min(1)).min(2, 'give at least two classes').max(100), geojson }).strict()),
+  similar: op<{ index: string | string[]; tile: string; positive?: string[]; negative?: string[]; topK?: number; allScores?: boolean; geojson?: string }, SearchResult>(
+    z.object({ index: indexes, tile: tileIdSchema, positive: z.array(tileIdSchema).optional(), negative: z.array(tileIdSchema).optional(), topK: topK.optional(), allScores: z.boolean().optional(), geojson }).strict()),
 } as const;
 
 export type Api = typeof api;

@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import proj4 from 'proj4';
 import { classifyTiles, classVectors } from './analysis/zero-shot.ts';
 import { rankTiles } from './analysis/search.ts';
-import { similarQuery, tileIndexOf } from './analysis/similar.ts';
+import { similarQuery } from './analysis/similar.ts';
 import { tileRef } from './analysis/tile-refs.ts';
 import type { Handlers, IndexSummary, ModelSummary, OpContext } from './api.ts';
 import type { DataHome } from './data-home.ts';
@@ -14,6 +14,7 @@ import { MslensError } from './errors.ts';
 import { tilesToGeoJson, writeGeoJson } from './export/geojson.ts';
 import { buildIndex, sceneIdOf } from './index/build-index.ts';
 import { IndexCache, type LoadedIndex } from './index/index-cache.ts';
+import { findTile, mergeIndexes, type IndexCollection } from './index/index-collection.ts';
 import type { InstalledModel } from './models/manifest.ts';
 import { candidateProviders, detectEnvironment, type ProviderEnvironment, type ProviderName } from './models/providers.ts';
 import { findModel, listModels } from './models/registry.ts';
@@ -22,6 +23,8 @@ import { writeDemoScene } from './scene/demo/demo-scene.ts';
 import { openScene } from './scene/open-scene.ts';
 import { readSettings } from './settings.ts';
 import { makeTileGrid } from './tiles/tile-grid.ts';
+
+const PHASE_MESSAGES = { starting: 'Starting', embedding: 'Embedding tiles', writing: 'Writing the index', cached: 'Index found in the cache' } as const;
 
 export interface HandlerDeps {
   home: DataHome;
@@ -52,14 +55,18 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     return enc;
   };
 
-  const loadIndex = async (path: string): Promise<{ index: LoadedIndex; model: InstalledModel }> => {
-    const index = await indexes.load(path);
-    const model = await findModel(modelDirs, index.meta.modelId);
-    if (model.manifest.imageEncoder.sha256 !== index.meta.modelSha256) {
-      throw new MslensError('INDEX_UNREADABLE', `${basename(path)} was built with another version of ${model.manifest.name}. Rebuild it with \`mslens index ${index.meta.scenePath} --model ${model.manifest.id}\`.`, { path });
+  const loadIndex = async (paths: string | string[]): Promise<{ index: IndexCollection; model: InstalledModel }> => {
+    const list = Array.isArray(paths) ? paths : [paths];
+    const index = mergeIndexes(await Promise.all(list.map((p) => indexes.load(p))));
+    const model = await findModel(modelDirs, index.modelId);
+    if (model.manifest.imageEncoder.sha256 !== index.modelSha256) {
+      throw new MslensError('INDEX_UNREADABLE', `${basename(index.paths[0])} was built with another version of ${model.manifest.name}. Rebuild it with \`mslens index ${index.metas[0].scenePath} --model ${model.manifest.id}\`.`, { path: index.paths[0] });
     }
     return { index, model };
   };
+
+  const allScores = (index: IndexCollection, scores: Float32Array): { tile: string; score: number }[] =>
+    index.tiles.tileId.map((tile, i) => ({ tile: index.metas.length > 1 ? `${index.tiles.sceneId[i]}/${tile}` : tile, score: Math.round(scores[i] * 1e6) / 1e6 }));
 
   const summary = (path: string, meta: LoadedIndex['meta'], extra: { cached: boolean; provider: ProviderName | null; seconds: number; indexed?: number }): IndexSummary => ({
     path, indexId: meta.indexId, sceneId: meta.sceneId, scenePath: meta.scenePath, modelId: meta.modelId,
@@ -117,35 +124,35 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const built = await buildIndex({
         scenePath: arg.scene, model, providers: candidateProviders(env, settings.provider), cacheDir: deps.home.indexes,
         size: arg.tile, stride: arg.stride, minValidFraction: arg.minValid, out: arg.out, threads: deps.threads, signal: ctx.signal,
-        onProgress: (p) => progress(ctx, 'buildIndex', p.phase === 'writing' ? 'Writing the index' : p.phase === 'starting' ? 'Starting' : 'Embedding tiles', p.done, p.total, { tilesPerSecond: p.tilesPerSecond, etaSeconds: p.etaSeconds, provider: p.provider }),
+        onProgress: (p) => progress(ctx, 'buildIndex', PHASE_MESSAGES[p.phase], p.done, p.total, { tilesPerSecond: p.tilesPerSecond, etaSeconds: p.etaSeconds, provider: p.provider }),
       });
       if (built.provider) activeProvider = built.provider;
       return summary(built.path, built.meta, { cached: built.cached, provider: built.provider ?? null, seconds: built.seconds });
     },
 
     async openIndex(arg) {
-      const { index } = await loadIndex(arg.index);
+      const index = await indexes.load(arg.index);
       const n = index.tiles.tileId.length;
       return { ...summary(index.path, index.meta, { cached: true, provider: null, seconds: 0, indexed: n }), tiles: Array.from({ length: n }, (_, i) => tileRef(index.tiles, i)) };
     },
 
     async search(arg) {
       const { index, model } = await loadIndex(arg.index);
-      const dim = index.meta.embeddingDim;
+      const dim = index.embeddingDim;
       const query = await (await textEncoderFor(model)).embed([arg.text]);
       const { hits, scores } = await rankTiles(index.tiles, dim, query, { topK: arg.topK ?? 20, threshold: arg.threshold });
       const result = {
         query: arg.text, modelId: model.manifest.id, results: hits,
-        ...(arg.allScores ? { allScores: index.tiles.tileId.map((tile, i) => ({ tile, score: Math.round(scores[i] * 1e6) / 1e6 })) } : {}),
+        ...(arg.allScores ? { allScores: allScores(index, scores) } : {}),
       };
       if (!arg.geojson) return result;
-      const fc = tilesToGeoJson(index.tiles, model.manifest.id, hits.map((h, rank) => ({ index: index.tiles.tileId.indexOf(h.tile), properties: { query: arg.text, score: h.score, rank: rank + 1 } })));
+      const fc = tilesToGeoJson(index.tiles, model.manifest.id, hits.map((h, rank) => ({ index: h.index, properties: { query: arg.text, score: h.score, rank: rank + 1 } })));
       return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
     },
 
     async classify(arg) {
       const { index, model } = await loadIndex(arg.index);
-      const dim = index.meta.embeddingDim;
+      const dim = index.embeddingDim;
       const vectors = await classVectors(await textEncoderFor(model), arg.classes, model.manifest.promptTemplates, dim);
       const tiles = await classifyTiles(index.tiles, dim, arg.classes, vectors, model.manifest.logitScale);
       const counts = Object.fromEntries(arg.classes.map((c) => [c, 0]));
@@ -158,20 +165,20 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     async similar(arg) {
       const { index, model } = await loadIndex(arg.index);
-      const dim = index.meta.embeddingDim;
-      const anchor = tileIndexOf(index.tiles, arg.tile);
-      const pos = [anchor, ...(arg.positive ?? []).map((t) => tileIndexOf(index.tiles, t))];
-      const neg = (arg.negative ?? []).map((t) => tileIndexOf(index.tiles, t));
+      const dim = index.embeddingDim;
+      const anchor = findTile(index.tiles, arg.tile);
+      const pos = [anchor, ...(arg.positive ?? []).map((t) => findTile(index.tiles, t))];
+      const neg = (arg.negative ?? []).map((t) => findTile(index.tiles, t));
       const query = similarQuery(index.tiles, dim, pos, neg);
       const exclude = new Set([...pos, ...neg]);
       const { hits, scores } = await rankTiles(index.tiles, dim, query, { topK: arg.topK ?? 20, exclude });
       const label = `similar to ${arg.tile}`;
       const result = {
         query: label, modelId: model.manifest.id, results: hits,
-        ...(arg.allScores ? { allScores: index.tiles.tileId.map((tile, i) => ({ tile, score: Math.round(scores[i] * 1e6) / 1e6 })) } : {}),
+        ...(arg.allScores ? { allScores: allScores(index, scores) } : {}),
       };
       if (!arg.geojson) return result;
-      const fc = tilesToGeoJson(index.tiles, model.manifest.id, hits.map((h, rank) => ({ index: index.tiles.tileId.indexOf(h.tile), properties: { query: label, score: h.score, rank: rank + 1 } })));
+      const fc = tilesToGeoJson(index.tiles, model.manifest.id, hits.map((h, rank) => ({ index: h.index, properties: { query: label, score: h.score, rank: rank + 1 } })));
       return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
     },
   };

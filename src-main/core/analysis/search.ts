@@ -4,6 +4,8 @@ import { tileRef, type TileRef } from './tile-refs.ts';
 
 export interface Hit extends TileRef {
   score: number;
+  /** Row of the tile in the (collection) index. */
+  index: number;
 }
 
 export interface RankOptions {
@@ -26,5 +28,5 @@ export async function rankTiles(tiles: IndexTiles, dim: number, query: Float32Ar
   const scores = await scoreMatrix(tiles.embeddings, n, dim, query, 1);
   const best = topK(scores, opts.topK ?? 20, opts.threshold, opts.exclude);
   const round = (v: number): number => Math.round(v * 1e6) / 1e6;
-  return { hits: best.map((i) => ({ ...tileRef(tiles, i), score: round(scores[i]) })), scores };
+  return { hits: best.map((i) => ({ ...tileRef(tiles, i), score: round(scores[i]), index: i })), scores };
 }

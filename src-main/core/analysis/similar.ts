@@ -2,18 +2,11 @@
  * Find-similar in the manner of Earth Index: the query is the mean of the example tile and the
  * positives, moved away from the mean of the negatives (Rocchio), then renormalised.
  */
-import { MslensError } from '../errors.ts';
 import type { IndexTiles } from '../index/index-store.ts';
 import { l2normalize } from './scoring.ts';
 
 /** Weight of the negatives' mean. */
 export const NEGATIVE_WEIGHT = 0.5;
-
-export function tileIndexOf(tiles: IndexTiles, id: string): number {
-  const i = tiles.tileId.indexOf(id);
-  if (i < 0) throw new MslensError('BAD_ARGUMENT', `Tile ${id} is not in this index (ids look like ${tiles.tileId[0]}; skipped nodata tiles have none).`, { tile: id });
-  return i;
-}
 
 export function similarQuery(tiles: IndexTiles, dim: number, positives: readonly number[], negatives: readonly number[]): Float32Array {
   const q = new Float32Array(dim);

@@ -16,7 +16,7 @@ import type { EmbedJob, FromWorker, ToWorker } from './embed-protocol.ts';
 import { readIndexMeta, writeIndexFile, type IndexMeta, type IndexTiles } from './index-store.ts';
 
 export interface IndexProgress {
-  phase: 'starting' | 'embedding' | 'writing';
+  phase: 'starting' | 'embedding' | 'writing' | 'cached';
   done: number;
   total: number;
   skipped: number;
@@ -150,7 +150,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   if (await stat(cachePath).then(() => true, () => false)) {
     const meta = await readIndexMeta(cachePath).catch(() => null);
     if (meta && meta.sceneKey === key && meta.modelId === manifest.id) {
-      progress({ done: grid.count, total: grid.count, skipped: meta.tilesSkipped, tilesPerSecond: 0, etaSeconds: 0 }, 'embedding');
+      progress({ done: grid.count, total: grid.count, skipped: meta.tilesSkipped, tilesPerSecond: 0, etaSeconds: 0 }, 'cached');
       return deliver(meta, true);
     }
   }
