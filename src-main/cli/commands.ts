@@ -82,7 +82,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     summary: 'rank tiles by a text query',
     flags: { 'top-k': 'string', threshold: 'string', geojson: 'string' },
     op: 'search',
-    toArg: (p) => ({ index: indexArgs(p.positionals.slice(0, -1)), text: p.positionals.length > 1 ? p.positionals[p.positionals.length - 1] : '', topK: num(p.flags['top-k'], 'top-k') ?? 10, threshold: num(p.flags.threshold, 'threshold'), geojson: str(p.flags.geojson) }),
+    toArg: (p) => ({ index: indexArgs(p.positionals.length > 1 ? p.positionals.slice(0, -1) : p.positionals), text: p.positionals.length > 1 ? p.positionals[p.positionals.length - 1] : '', topK: num(p.flags['top-k'], 'top-k') ?? 10, threshold: num(p.flags.threshold, 'threshold'), geojson: str(p.flags.geojson) }),
     json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
       `"${r.query}" (${r.modelId}): ${r.results.length} tiles`,

@@ -55,7 +55,7 @@ export async function writeGeoJson(path: string, fc: FeatureCollection): Promise
     await writeFile(tmp, `${JSON.stringify(fc)}\n`);
     await rename(tmp, target);
   } catch (err) {
-    await rm(tmp, { force: true });
+    await rm(tmp, { force: true }).catch(() => {});
     throw new MslensError('BAD_ARGUMENT', `Could not write ${path}: ${(err as Error).message}. Choose a writable location.`, { path }, { cause: err });
   }
   return target;

@@ -139,7 +139,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
           await copyFile(cachePath, tmp);
           await rename(tmp, path);
         } catch (err) {
-          await rm(tmp, { force: true });
+          await rm(tmp, { force: true }).catch(() => {});
           throw new MslensError('BAD_ARGUMENT', `Could not write the index to ${path}: ${(err as Error).message}.`, { path }, { cause: err });
         }
       }

@@ -1,0 +1,85 @@
+// The mslens command as a user runs it: the real bin, --json formats, stderr progress, exit codes.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { REPO, demoScene } from '../../helpers/harness.ts';
+import { sharedFixture } from '../models/shared-fixtures.ts';
+
+let home: string;
+let scene: string;
+const mslens = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/mslens.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, MSLENS_HOME: home }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'mslens-cli-'));
+  scene = (await demoScene(2240)).scenePath;
+});
+afterAll(() => rm(home, { recursive: true, force: true }));
+
+describe('mslens', () => {
+  test('index --json reports the index; progress goes to stderr', () => {
+    const r = mslens('index', scene, '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ modelId: 'mslens-spectral', tilesTotal: 100, cached: false, provider: 'cpu' });
+    expect(r.stderr).toMatch(/Embedding tiles \[cpu\]: \d+\/100 .*tiles\/s/);
+  });
+
+  test('search --json prints results best first in the documented shape, and writes GeoJSON', async () => {
+    const gj = join(home, 'water.geojson');
+    const r = mslens('search', scene, 'water', '--top-k', '5', '--json', '--geojson', gj);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: { tile: string; row: number; col: number; score: number; bbox: number[] }[] };
+    expect(out.results).toHaveLength(5);
+    for (const x of out.results) {
+      expect(x.tile).toMatch(/^r\d{3}c\d{3}$/);
+      expect(x.tile).toBe(`r${String(x.row).padStart(3, '0')}c${String(x.col).padStart(3, '0')}`);
+      expect(x.bbox).toHaveLength(4);
+    }
+    expect(out.results.map((x) => x.score)).toEqual([...out.results.map((x) => x.score)].sort((a, b) => b - a));
+    const fc = JSON.parse(await readFile(gj, 'utf8'));
+    expect(fc.features.map((f: { properties: { tile: string } }) => f.properties.tile)).toEqual(out.results.map((x) => x.tile));
+  });
+
+  test('classify --json prints every tile with label and probabilities', () => {
+    const r = mslens('classify', scene, '--classes', 'water,forest,snow', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { tiles: { tile: string; row: number; col: number; label: string; probs: Record<string, number> }[] };
+    expect(out.tiles.length).toBeGreaterThan(90);
+    expect(Object.keys(out.tiles[0].probs)).toEqual(['water', 'forest', 'snow']);
+    expect(['water', 'forest', 'snow']).toContain(out.tiles[0].label);
+  });
+
+  test('similar --json uses the same tile ids', () => {
+    const top = JSON.parse(mslens('search', scene, 'snow', '--top-k', '1', '--json').stdout).results[0].tile;
+    const r = mslens('similar', scene, '--tile', top, '--top-k', '3', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).results).toHaveLength(3);
+  });
+
+  test('models list --json shows the built-in model and the provider order', () => {
+    const out = JSON.parse(mslens('models', 'list', '--json').stdout);
+    expect(out.models[0].id).toBe('mslens-spectral');
+    expect(out.providers.candidates).toContain('cpu');
+  });
+
+  test.each([
+    [['search', 'x.parquet'], /query is empty/, 1],
+    [['search', '/nope/x.tif', 'water'], /does not exist/, 1],
+    [['index', sharedFixture('msclip-examples', 'README.md')], /could not be read|not a format/, 1],
+    [['frobnicate'], /unknown command/, 2],
+    [['search', 'a', 'b', '--top-k', 'many'], /--top-k takes a number/, 2],
+    [['index', 'x.tif', '--bogus'], /Unknown option/, 2],
+  ] as [string[], RegExp, number][])('bad input %j exits non-zero with one line', (args, message, code) => {
+    const r = mslens(...args);
+    expect(r.code).toBe(code);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('mslens:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+});
