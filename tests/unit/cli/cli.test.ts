@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO, demoScene } from '../../helpers/harness.ts';
-import { sharedFixture } from '../models/shared-fixtures.ts';
+import { sharedFixture } from '../../helpers/shared-fixtures.ts';
 
 let home: string;
 let scene: string;

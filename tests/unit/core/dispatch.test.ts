@@ -4,7 +4,7 @@ import { api, type OpName } from '../../../src-main/core/api.ts';
 import { dispatch } from '../../../src-main/core/dispatch.ts';
 import type { Handlers } from '../../../src-main/core/api.ts';
 import { makeHarness, type Harness } from '../../helpers/harness.ts';
-import { sharedFixture } from '../models/shared-fixtures.ts';
+import { sharedFixture } from '../../helpers/shared-fixtures.ts';
 
 let h: Harness;
 let index: string;

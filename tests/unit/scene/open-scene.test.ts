@@ -7,7 +7,7 @@ import { sceneIdOf } from '../../../src-main/core/index/build-index.ts';
 import { readIndexFile } from '../../../src-main/core/index/index-store.ts';
 import { makeSceneFixtures, type SceneFixtures } from '../../fixtures/make-scene-fixtures.ts';
 import { makeHarness, type Harness } from '../../helpers/harness.ts';
-import { sharedFixture } from '../models/shared-fixtures.ts';
+import { sharedFixture } from '../../helpers/shared-fixtures.ts';
 
 let h: Harness;
 let dir: string;
