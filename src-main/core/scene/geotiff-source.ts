@@ -7,7 +7,9 @@ import { basename } from 'node:path';
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { MslensError, isAbortError } from '../errors.ts';
 import { identifyBands } from './band-table.ts';
+import { makeBlockReader, type BlockReader } from './block-reader.ts';
 import { requireCrs } from './crs.ts';
+import { useNativeDeflate } from './native-deflate.ts';
 import type { BandName, BandSource, GeoTransform, PixelWindow, RasterInfo, SampleType } from './types.ts';
 
 const SAMPLE_TYPES: Record<string, SampleType> = {
@@ -73,9 +75,10 @@ function geoTransform(path: string, image: GeoTIFFImage): GeoTransform {
 }
 
 export class GeoTiffSource implements BandSource {
-  private constructor(readonly info: RasterInfo, private readonly tiff: GeoTIFF, private readonly image: GeoTIFFImage) {}
+  private constructor(readonly info: RasterInfo, private readonly tiff: GeoTIFF, private readonly image: GeoTIFFImage, private readonly blocks: BlockReader | null) {}
 
   static async open(path: string, signal?: AbortSignal): Promise<GeoTiffSource> {
+    useNativeDeflate();
     let tiff: GeoTIFF;
     let image: GeoTIFFImage;
     try {
@@ -110,7 +113,7 @@ export class GeoTiffSource implements BandSource {
       radiometricOffset: radiometricOffset(dataset, band0),
       date: acquisitionDate(path, dataset),
     };
-    return new GeoTiffSource(info, tiff, image);
+    return new GeoTiffSource(info, tiff, image, await makeBlockReader(tiff, image));
   }
 
   async readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal): Promise<Float32Array[]> {
@@ -119,6 +122,7 @@ export class GeoTiffSource implements BandSource {
       if (i < 0) throw new MslensError('BANDS_MISSING', `The scene has no ${b}.`, { band: b });
       return i;
     });
+    if (this.blocks) return this.blocks.read(win, samples, signal);
     const rasters = await this.image.readRasters({
       window: [win.x, win.y, win.x + win.width, win.y + win.height],
       samples,

@@ -18,57 +18,10 @@
  * bottom-up: base land cover, then water, rock, snow, each with a coverage in [0, 1]; the
  * truth label is the topmost layer covering at least half the pixel.
  */
-import { fbm, hash2, hash3, smoothstep, valueNoise } from './noise.ts';
 import { DEMO_CLASS, MATERIAL } from './demo-spectra.ts';
-
-/** What lies on one pixel: a weighted mix of materials, plus clouds above it. */
-export class GroundSample {
-  /** Material indices into DEMO_SPECTRA. */
-  readonly mats = new Int32Array(8);
-  /** Weights of those materials; they include per-object brightness, so need not sum to 1. */
-  readonly wts = new Float64Array(8);
-  n = 0;
-  /** Truth class of this pixel (clouds and nodata included). */
-  truth = 0;
-  /** Cloud opacity, 0 (clear) to 1. */
-  cloud = 0;
-  /** Multiplier of the ground signal from terrain shading and cloud shadow; 1 = flat, sunlit. */
-  shadow = 1;
-
-  /** Lays material `m` over the pixel with coverage `c` and brightness `gain`. */
-  paint(m: number, c: number, gain = 1): void {
-    this.paint2(m, m, 0, c, gain);
-  }
-
-  /** Lays a mix of `m1` and `m2` (fraction `t` of `m2`) over the pixel with coverage `c`. */
-  paint2(m1: number, m2: number, t: number, c: number, gain = 1): void {
-    if (c <= 0) return;
-    if (c >= 1 || this.n === 0) {
-      // Full cover, or the first (base) layer: nothing shows through.
-      this.n = 0;
-      c = 1;
-    } else {
-      for (let i = 0; i < this.n; i++) this.wts[i] *= 1 - c;
-    }
-    this.add(m1, c * (1 - t) * gain);
-    this.add(m2, c * t * gain);
-  }
-
-  private add(m: number, w: number): void {
-    if (w <= 0) return;
-    for (let i = 0; i < this.n; i++) {
-      if (this.mats[i] === m) {
-        this.wts[i] += w;
-        return;
-      }
-    }
-    if (this.n < this.mats.length) {
-      this.mats[this.n] = m;
-      this.wts[this.n] = w;
-      this.n++;
-    }
-  }
-}
+import { FieldGrid } from './field-grid.ts';
+import type { GroundSample } from './ground-sample.ts';
+import { fbm, hash2, hash3, smoothstep, valueNoise } from './noise.ts';
 
 interface Cloud {
   u: number;
@@ -107,59 +60,6 @@ export interface DemoLayout {
   sample(x: number, y: number, out: GroundSample): void;
 }
 
-/**
- * Smooth fields sampled every `step` pixels over a block and interpolated bilinearly. Their
- * finest detail is about 1/64 of the scene, so with `step` ≈ size/560 the interpolation error
- * is far below anything visible, and it saves most of the noise evaluations.
- */
-class FieldGrid {
-  x0 = 0;
-  y0 = 0;
-  nx = 0;
-  readonly fields: Float64Array[];
-  // Interpolated values at the last pixel asked for.
-  readonly at: Float64Array;
-
-  constructor(readonly step: number, maxBlock: number, readonly count: number) {
-    const n = Math.ceil(maxBlock / step) + 2;
-    this.fields = Array.from({ length: count }, () => new Float64Array(n * n));
-    this.at = new Float64Array(count);
-  }
-
-  fill(x0: number, y0: number, width: number, height: number, eval_: (x: number, y: number, out: Float64Array) => void): void {
-    this.x0 = x0;
-    this.y0 = y0;
-    this.nx = Math.ceil((width - 1) / this.step) + 1;
-    const ny = Math.ceil((height - 1) / this.step) + 1;
-    const tmp = new Float64Array(this.count);
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < this.nx; i++) {
-        eval_(x0 + i * this.step, y0 + j * this.step, tmp);
-        for (let f = 0; f < this.count; f++) this.fields[f][j * this.nx + i] = tmp[f];
-      }
-    }
-  }
-
-  interpolate(x: number, y: number): void {
-    const gx = (x - this.x0) / this.step;
-    const gy = (y - this.y0) / this.step;
-    const i = Math.floor(gx);
-    const j = Math.floor(gy);
-    const fx = gx - i;
-    const fy = gy - j;
-    const a = j * this.nx + i;
-    const b = fx > 0 ? a + 1 : a;
-    const c = fy > 0 ? a + this.nx : a;
-    const d = fy > 0 ? b + this.nx : b;
-    for (let f = 0; f < this.count; f++) {
-      const g = this.fields[f];
-      const top = g[a] + (g[b] - g[a]) * fx;
-      const bottom = g[c] + (g[d] - g[c]) * fx;
-      this.at[f] = top + (bottom - top) * fy;
-    }
-  }
-}
-
 // Indices of the smooth fields.
 const F_WARP_U = 0;
 const F_WARP_V = 1;
@@ -187,7 +87,9 @@ export function createDemoLayout(size: number, seed: number, maxBlock = 256): De
   const seedCloud = s(7);
   const seedShore = s(8);
   const px = 1 / size; // one pixel in normalised units
-  const grid = new FieldGrid(Math.max(1, Math.floor(size / 560)), maxBlock, 6);
+  // The smooth fields' finest detail is 1/64 of the scene (35 px at 2240), so sampling them
+  // every size/560 pixels (at least 2) and interpolating is invisible and much cheaper.
+  const grid = new FieldGrid(Math.max(2, Math.floor(size / 560)), maxBlock, 6);
 
   /** Coverage of a feature from a signed distance in normalised units (< 0 inside). */
   const cover = (signedDist: number): number => {
@@ -359,9 +261,8 @@ export function createDemoLayout(size: number, seed: number, maxBlock = 256): De
     const wv = grid.at[F_WARP_V];
     const e = grid.at[F_ELEV];
     const rock = smoothstep(ROCK_LINE - 0.012, ROCK_LINE + 0.012, e);
-    // Steep ribs (high ridge noise) shed their snow unless they are well above the snow line.
-    // Rock ribs (zero lines of the ridge noise) and broader outcrops break up the snow cover
-    // a little below the summits.
+    // Rock ribs (zero lines of the ridge noise) and broader outcrops (its highs) break up the
+    // snow cover a little below the summits.
     const ridge = grid.at[F_RIDGE];
     const eSnow = e - 0.1 * (1 - smoothstep(0.02, 0.07, Math.abs(ridge))) - 0.3 * Math.max(0, ridge - 0.25);
     const snow = smoothstep(SNOW_LINE - 0.012, SNOW_LINE + 0.012, eSnow);

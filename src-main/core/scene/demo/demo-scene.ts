@@ -5,12 +5,13 @@
  * to disk, so memory stays small at any size up to a full 10980 × 10980 tile. Every value is
  * a pure function of (pixel, size, seed): the same seed and size give byte-identical files.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MslensError, throwIfAborted } from '../../errors.ts';
 import { createGeoTiffWriter, type GeoTiffWriter } from '../geotiff-writer.ts';
 import type { GeoTransform } from '../types.ts';
-import { createDemoLayout, GroundSample } from './demo-layout.ts';
+import { createDemoLayout } from './demo-layout.ts';
+import { GroundSample } from './ground-sample.ts';
 import { DEMO_BANDS, DEMO_CLASSES, DEMO_SPECTRA, MATERIAL, type DemoMaterialId } from './demo-spectra.ts';
 import { fbm, hash2, PixelRng } from './noise.ts';
 
@@ -95,9 +96,10 @@ export async function writeDemoScene(opts: DemoSceneOptions): Promise<DemoSceneR
   const truthPath = join(opts.outDir, `demo-s2l2a-${size}-truth.tif`);
   const transform: GeoTransform = [DEMO_SCENE.originX, DEMO_SCENE.pixelSize, 0, DEMO_SCENE.originY, 0, -DEMO_SCENE.pixelSize];
   const common = { width: size, height: size, tileSize: DEMO_SCENE.blockSize, transform, epsg: DEMO_SCENE.epsg, nodata: 0 };
-  const note = `Synthetic Sentinel-2 L2A scene made by mslens (seed ${seed}); not a real acquisition.`;
+  const note = `synthetic Sentinel-2 L2A demo scene made by mslens (seed ${seed}), not a real acquisition`;
 
   const writers: GeoTiffWriter[] = [];
+  const finished: string[] = [];
   try {
     const scene = createGeoTiffWriter({
       ...common,
@@ -109,7 +111,7 @@ export async function writeDemoScene(opts: DemoSceneOptions): Promise<DemoSceneR
         ACQUISITION_DATE: DEMO_SCENE.acquisitionDate,
         PRODUCT_TYPE: 'S2MSI2A',
         SYNTHETIC: 'YES',
-        DESCRIPTION: note,
+        DESCRIPTION: `A ${note}.`,
         BOA_QUANTIFICATION_VALUE: '10000',
         BOA_ADD_OFFSET: '0',
         DEMO_SEED: String(seed),
@@ -125,7 +127,7 @@ export async function writeDemoScene(opts: DemoSceneOptions): Promise<DemoSceneR
       metadata: {
         ACQUISITION_DATE: DEMO_SCENE.acquisitionDate,
         SYNTHETIC: 'YES',
-        DESCRIPTION: `Ground truth of ${note}`,
+        DESCRIPTION: `Ground-truth classes of a ${note}.`,
         LEGEND: DEMO_CLASSES.map((c) => `${c.code}=${c.name}`).join(','),
         DEMO_SEED: String(seed),
       },
@@ -159,9 +161,12 @@ export async function writeDemoScene(opts: DemoSceneOptions): Promise<DemoSceneR
     }
     throwIfAborted(signal);
     await scene.close();
+    finished.push(scenePath);
     await truth.close();
   } catch (err) {
     for (const w of writers) await w.abort();
+    // A new scene without its truth is no use: remove it if it was already in place.
+    for (const p of finished) rmSync(p, { force: true });
     throw err;
   }
   return { scenePath, truthPath, legend: DEMO_CLASSES.map((c) => ({ code: c.code, name: c.name })) };

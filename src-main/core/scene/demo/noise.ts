@@ -79,8 +79,8 @@ export function smoothstep(e0: number, e1: number, t: number): number {
 }
 
 /**
- * A tiny xorshift32 stream, for drawing several values per pixel from one hashed state.
- * Pass the state in, get [value in [0,1), next state] through `next`.
+ * A tiny xorshift32 stream, for drawing several values per pixel from one hashed state:
+ * `reset` it for a pixel, then call `next` or `gauss` as often as needed.
  */
 export class PixelRng {
   private s = 1;
