@@ -9,7 +9,7 @@ import type { Handlers, OpName, Reply } from '../core/api.ts';
 import { defaultBuiltInModelsDir } from '../core/app-paths.ts';
 import { resolveDataHome } from '../core/data-home.ts';
 import { dispatch } from '../core/dispatch.ts';
-import { createHandlers } from '../core/handlers.ts';
+import { createHandlers } from '../core/handlers/index.ts';
 import { COMMANDS, UsageError, type AnyCommand, type Parsed } from './commands.ts';
 import { makeProgressPrinter } from './progress.ts';
 

@@ -14,7 +14,7 @@ import type { Arg, Events, OpName, Reply, Result } from '../../src-main/core/api
 import { defaultBuiltInModelsDir } from '../../src-main/core/app-paths.ts';
 import { resolveDataHome } from '../../src-main/core/data-home.ts';
 import { dispatch } from '../../src-main/core/dispatch.ts';
-import { createHandlers } from '../../src-main/core/handlers.ts';
+import { createHandlers } from '../../src-main/core/handlers/index.ts';
 import { writeDemoScene } from '../../src-main/core/scene/demo/demo-scene.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));

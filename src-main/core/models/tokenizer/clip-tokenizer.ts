@@ -1,7 +1,13 @@
 /**
  * open_clip's `SimpleTokenizer` (what `open_clip.get_tokenizer("ViT-B-16")` returns),
- * reproducing its token ids exactly: the same cleaning, pre-tokenizing regex, byte-level
- * BPE, start/end tokens, zero padding and truncation.
+ * reproducing its token ids exactly: the same cleaning (ftfy.fix_text, html.unescape twice,
+ * whitespace, lower-case), pre-tokenizing regex, byte-level BPE, start/end tokens, zero
+ * padding and truncation.
+ *
+ * Known differences, all from Unicode versions (Python 3.11 and the `regex` module open_clip
+ * used know Unicode 14/15; V8 knows a newer one): characters assigned after Unicode 15 and
+ * unassigned code points may be split or lower-cased differently. Text made of assigned
+ * characters, mojibake included, gives the same ids.
  */
 import { MslensError } from '../../errors.ts';
 import { END_OF_TEXT, START_OF_TEXT, buildBpeVocab, type BpeVocab } from './bpe-vocab.ts';
@@ -18,6 +24,12 @@ export const DEFAULT_CONTEXT_LENGTH = 77;
  */
 const PRETOKENIZE =
   /<start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\p{White_Space}\p{L}\p{N}]+/giu;
+/**
+ * U+0345 (a combining mark that case-folds to ι): under IGNORECASE, Python's `regex` matches it
+ * with neither `[\p{L}]` nor the negated class, so findall skips it like a space; JavaScript's
+ * /iu counts it as a letter. Turning it into a space first gives Python's tokens.
+ */
+const IOTA_SUBSCRIPT = /\u0345/g;
 
 export interface ClipTokenizer {
   /** BPE token ids of one text, without start/end tokens or truncation. */
@@ -97,7 +109,7 @@ class SimpleTokenizer implements ClipTokenizer {
 
   encode(text: string): number[] {
     const out: number[] = [];
-    for (const m of cleanText(text).matchAll(PRETOKENIZE)) {
+    for (const m of cleanText(text).replace(IOTA_SUBSCRIPT, ' ').matchAll(PRETOKENIZE)) {
       for (const id of this.bpe(this.byteString(m[0]))) out.push(id);
     }
     return out;
@@ -136,6 +148,11 @@ export function createClipTokenizer(vocab?: BpeVocab): ClipTokenizer {
   if (vocab) return new SimpleTokenizer(vocab);
   shared ??= new SimpleTokenizer(buildBpeVocab());
   return shared;
+}
+
+/** `createClipTokenizer().tokenize(texts, contextLength)`: N × contextLength ids, row-major. */
+export function tokenize(texts: readonly string[], contextLength = DEFAULT_CONTEXT_LENGTH): Int32Array {
+  return createClipTokenizer().tokenize(texts, contextLength);
 }
 
 /**

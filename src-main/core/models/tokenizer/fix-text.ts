@@ -1,10 +1,11 @@
 /**
  * `ftfy.fix_text(text)` of ftfy 6.3.1 with its default configuration, which open_clip runs
- * on every prompt before tokenizing. Each fixer below is a port of the ftfy function of the
- * same name; `fixEncoding` (mojibake repair) lives in fix-encoding.ts.
+ * on every prompt before tokenizing. Every step is ported: HTML entities, mojibake repair
+ * (fix-encoding.ts), C1 controls, Latin ligatures, character width, curly quotes, line
+ * breaks, surrogates, terminal escapes, control characters and NFC.
  *
- * Differences that remain: character properties come from the JavaScript engine's Unicode
- * version (Node 20: Unicode 15+) rather than Python 3.11's 14.0, and the 1,000,000-character
+ * Differences that remain: character properties and NFC/NFKC come from the JavaScript
+ * engine's Unicode version rather than Python 3.11's 14.0, and the 1,000,000-character
  * segment limit is counted in UTF-16 units rather than code points.
  */
 import { fixEncoding } from './fix-encoding.ts';

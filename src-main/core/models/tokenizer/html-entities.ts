@@ -1,8 +1,8 @@
 /**
  * The HTML5 named character references, exactly as Python's `html.entities.html5` (CPython
  * 3.11) has them: 2231 names, with and without the trailing `;` (the legacy names that
- * browsers accept without one appear both ways). Generated from that dictionary; do not edit
- * by hand. html.unescape and ftfy's unescape_html both read it.
+ * browsers accept without one appear both ways). Generated from that dictionary by
+ * scripts/generate-ftfy-tables.py; do not edit by hand. html.unescape and ftfy's unescape_html read it.
  */
 export const HTML5_ENTITIES: ReadonlyMap<string, string> = new Map(
   Object.entries({

@@ -6,6 +6,7 @@ export {
   SOT_TOKEN,
   createClipTokenizer,
   endTokenIndices,
+  tokenize,
   type ClipTokenizer,
 } from './clip-tokenizer.ts';
 export { cleanText } from './clean-text.ts';

@@ -1,0 +1,77 @@
+/**
+ * What every group of handlers shares: the data folder, the model registry, loaded indexes and
+ * text encoders (kept warm, so re-scoring is fast), and the provider environment.
+ */
+import { basename } from 'node:path';
+import type { IndexSummary, OpContext, OpName } from '../api.ts';
+import type { DataHome } from '../data-home.ts';
+import { MslensError } from '../errors.ts';
+import { IndexCache, type LoadedIndex } from '../index/index-cache.ts';
+import { mergeIndexes, type IndexCollection } from '../index/index-collection.ts';
+import type { InstalledModel } from '../models/manifest.ts';
+import { detectEnvironment, type ProviderEnvironment, type ProviderName } from '../models/providers.ts';
+import { findModel, type ModelDirs } from '../models/registry.ts';
+import { openTextEncoder, type TextEncoder } from '../models/text-encoder.ts';
+
+export interface HandlerDeps {
+  home: DataHome;
+  /** Folder of the models that ship with the app. */
+  builtInModels: string;
+  /** ONNX Runtime intra-op threads; 0 lets it choose. */
+  threads?: number;
+  providerEnvironment?: ProviderEnvironment;
+}
+
+export interface HandlerContext {
+  deps: HandlerDeps;
+  modelDirs: ModelDirs;
+  indexes: IndexCache;
+  env: ProviderEnvironment;
+  /** The provider the last inference session opened on. */
+  activeProvider: ProviderName | null;
+  progress(ctx: OpContext, op: OpName, message: string, done: number, total: number, extra?: { tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName }): void;
+  textEncoderFor(model: InstalledModel): Promise<TextEncoder>;
+  loadIndex(paths: string | string[]): Promise<{ index: IndexCollection; model: InstalledModel }>;
+  allScores(index: IndexCollection, scores: Float32Array): { tile: string; score: number }[];
+  summary(path: string, meta: LoadedIndex['meta'], extra: { cached: boolean; provider: ProviderName | null; seconds: number; indexed?: number }): IndexSummary;
+}
+
+export function makeHandlerContext(deps: HandlerDeps): HandlerContext {
+  const modelDirs = { builtIn: deps.builtInModels, installed: deps.home.models };
+  const textEncoders = new Map<string, Promise<TextEncoder>>();
+  const indexes = new IndexCache();
+  return {
+    deps,
+    modelDirs,
+    indexes,
+    env: deps.providerEnvironment ?? detectEnvironment(),
+    activeProvider: null,
+    progress: (ctx, op, message, done, total, extra = {}) => ctx.emit?.('progress', { op, message, done, total, ...extra }),
+    textEncoderFor(model) {
+      let enc = textEncoders.get(model.manifest.id);
+      if (!enc) {
+        enc = openTextEncoder(model);
+        textEncoders.set(model.manifest.id, enc);
+        enc.catch(() => textEncoders.delete(model.manifest.id));
+      }
+      return enc;
+    },
+    async loadIndex(paths) {
+      const list = Array.isArray(paths) ? paths : [paths];
+      const index = mergeIndexes(await Promise.all(list.map((p) => indexes.load(p))));
+      const model = await findModel(modelDirs, index.modelId);
+      if (model.manifest.imageEncoder.sha256 !== index.modelSha256) {
+        throw new MslensError('INDEX_UNREADABLE', `${basename(index.paths[0])} was built with another version of ${model.manifest.name}. Rebuild it with \`mslens index ${index.metas[0].scenePath} --model ${model.manifest.id}\`.`, { path: index.paths[0] });
+      }
+      return { index, model };
+    },
+    allScores: (index, scores) =>
+      index.tiles.tileId.map((tile, i) => ({ tile: index.metas.length > 1 ? `${index.tiles.sceneId[i]}/${tile}` : tile, score: Math.round(scores[i] * 1e6) / 1e6 })),
+    summary: (path, meta, extra) => ({
+      path, indexId: meta.indexId, sceneId: meta.sceneId, scenePath: meta.scenePath, modelId: meta.modelId,
+      embeddingDim: meta.embeddingDim, tiling: meta.tiling, tilesTotal: meta.tilesTotal,
+      tilesIndexed: extra.indexed ?? meta.tilesTotal - meta.tilesSkipped, tilesSkipped: meta.tilesSkipped,
+      date: meta.date ?? null, createdAt: meta.createdAt, cached: extra.cached, provider: extra.provider, seconds: Math.round(extra.seconds * 1000) / 1000,
+    }),
+  };
+}

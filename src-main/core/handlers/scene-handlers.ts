@@ -1,0 +1,45 @@
+/** Scenes: the demo generator and opening a scene to describe it. */
+import { join, resolve } from 'node:path';
+import proj4 from 'proj4';
+import { sceneIdOf } from '../index/build-index.ts';
+import { writeDemoScene } from '../scene/demo/demo-scene.ts';
+import { openScene } from '../scene/open-scene.ts';
+import { makeTileGrid } from '../tiles/tile-grid.ts';
+import type { Handlers } from '../api.ts';
+import type { HandlerContext } from './handler-context.ts';
+
+export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'openScene'> {
+  return {
+    async makeDemo(arg, ctx) {
+      const size = arg.size ?? 2240;
+      const outDir = resolve(arg.outDir ?? join(c.deps.home.root, 'demo'));
+      const res = await writeDemoScene({
+        outDir, size, seed: arg.seed, signal: ctx.signal,
+        onProgress: (done, total) => c.progress(ctx, 'makeDemo', 'Writing the demo scene', done, total),
+      });
+      return { scenePath: res.scenePath, truthPath: res.truthPath, size, legend: res.legend };
+    },
+
+    async openScene(arg, ctx) {
+      const source = await openScene(resolve(arg.path), ctx.signal);
+      try {
+        const i = source.info;
+        const grid = makeTileGrid(i, { size: arg.tile, stride: arg.stride });
+        const toLonLat = proj4(i.crs.proj4, 'EPSG:4326').forward;
+        const t = i.transform;
+        const corners = [[0, 0], [i.width, 0], [0, i.height], [i.width, i.height]].map(([px, py]) => toLonLat([t[0] + px * t[1] + py * t[2], t[3] + px * t[4] + py * t[5]]));
+        const lons = corners.map((c) => c[0]);
+        const lats = corners.map((c) => c[1]);
+        return {
+          path: resolve(arg.path), sceneId: sceneIdOf(arg.path), width: i.width, height: i.height, bands: [...i.bands],
+          sampleType: i.sampleType, nodata: i.nodata, crs: i.crs, transform: [...t],
+          bbox: [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)],
+          date: i.date ?? null, radiometricOffset: i.radiometricOffset,
+          tiles: { size: grid.size, rows: grid.rows, cols: grid.cols, count: grid.count },
+        };
+      } finally {
+        await source.close();
+      }
+    },
+  };
+}
