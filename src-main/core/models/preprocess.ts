@@ -75,7 +75,7 @@ export async function openPreprocessor(
     mean: manifest.normalization.mean, std: manifest.normalization.std,
     offset: scene.radiometricOffset, nodata: scene.nodata ?? 0, size: tileSize, inputSize,
   });
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', enableCpuMemArena: false });
   const nb = manifest.bands.length;
   return {
     bands: manifest.bands,

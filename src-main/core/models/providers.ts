@@ -87,6 +87,9 @@ export async function openSession(
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
         intraOpNumThreads: opts.threads ?? 0,
+        // The arena keeps every batch-sized intermediate it ever allocated; without it peak
+        // memory follows the batch instead of growing with it.
+        enableCpuMemArena: false,
       });
       return { session, provider, fallbacks };
     } catch (err) {
