@@ -39,7 +39,7 @@ export interface ModelSummary {
 export interface ModelsList {
   models: ModelSummary[];
   /** Providers that will be tried, best first, and the one a session last opened on. */
-  providers: { candidates: ProviderName[]; active: ProviderName | null; preference: string };
+  providers: { candidates: ProviderName[]; active: ProviderName | null; fallbacks: { provider: ProviderName; reason: string }[]; preference: string };
 }
 
 export interface SceneSummary {

@@ -1,6 +1,6 @@
 /** Models: the registry, settings and execution providers. */
 import type { ModelSummary } from '../api.ts';
-import { candidateProviders } from '../models/providers.ts';
+import { candidateProviders, probeProviders } from '../models/providers.ts';
 import { listModels } from '../models/registry.ts';
 import { readSettings } from '../settings.ts';
 import type { Handlers } from '../api.ts';
@@ -15,7 +15,9 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels'> {
         id: m.id, name: m.name, kind: m.kind, licence: m.licence.id, builtIn, bands: m.bands,
         embeddingDim: m.embeddingDim, inputSize: m.inputSize, concepts: m.concepts, isDefault: m.id === settings.defaultModel,
       }));
-      return { models: list, providers: { candidates: candidateProviders(c.env, settings.provider), active: c.activeProvider, preference: settings.provider } };
+      const candidates = candidateProviders(c.env, settings.provider);
+      const probe = await probeProviders(candidates);
+      return { models: list, providers: { candidates, active: c.activeProvider ?? probe.provider, fallbacks: probe.fallbacks, preference: settings.provider } };
     },
   };
 }

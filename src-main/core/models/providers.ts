@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { GraphBuilder } from './onnx/graph-builder.ts';
 
 export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'cpu';
 export type ProviderPreference = ProviderName | 'auto';
@@ -90,6 +91,7 @@ export async function openSession(
         // The arena keeps every batch-sized intermediate it ever allocated; without it peak
         // memory follows the batch instead of growing with it.
         enableCpuMemArena: false,
+        logSeverityLevel: 3,
       });
       return { session, provider, fallbacks };
     } catch (err) {
@@ -98,4 +100,22 @@ export async function openSession(
     }
   }
   throw new Error('no execution provider was tried');
+}
+
+/**
+ * Which provider sessions will actually run on: opens a one-node model on the candidates in
+ * order, so a provider whose libraries fail to load shows up as a fallback, not a surprise.
+ */
+export async function probeProviders(providers: readonly ProviderName[], factory?: SessionFactory): Promise<Pick<OpenedSession, 'provider' | 'fallbacks'>> {
+  const { session, provider, fallbacks } = await openSession(probeModel(), providers, { threads: 1, factory });
+  await session.release();
+  return { provider, fallbacks };
+}
+
+function probeModel(): Uint8Array {
+  const g = new GraphBuilder('mslens-probe');
+  g.input('x', 'float32', [1]);
+  g.alias('x', 'y');
+  g.output('y', 'float32', [1]);
+  return g.toBytes({ opset: 17 });
 }

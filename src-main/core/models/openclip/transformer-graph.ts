@@ -1,0 +1,243 @@
+/**
+ * The pieces both encoders share: weights in the graph's precision, LayerNorm, the open_clip
+ * residual attention block (plain ONNX ops, or ONNX Runtime's fused com.microsoft operators),
+ * and L2 normalisation.
+ *
+ * Linear layers are always `MatMul(x, Wᵀ)` with Wᵀ an initializer ([in, out]), followed by a
+ * bias Add (or a fused op taking the bias), so a later dynamic int8 pass can swap each for
+ * MatMulInteger / DynamicQuantizeMatMul.
+ */
+import { GraphBuilder, float, int, ints, type ElemType, type ModelOptions } from '../onnx/graph-builder.ts';
+import { throwIfAborted } from '../../errors.ts';
+import { toFloat16Array } from './float16.ts';
+import type { OpenClipWeights } from './openclip-weights.ts';
+
+export type Precision = 'fp32' | 'fp16';
+
+export interface EncoderGraphOptions {
+  /** Weights and compute in float32 or float16 (inputs and outputs stay float32). @default 'fp32' */
+  precision?: Precision;
+  /**
+   * Use ONNX Runtime's fused com.microsoft operators (Attention, SkipLayerNormalization,
+   * BiasGelu). Such graphs run only on ONNX Runtime. @default false
+   */
+  fused?: boolean;
+  signal?: AbortSignal;
+  /** Called after each checkpoint tensor is read (for progress). */
+  onTensor?: () => void;
+}
+
+export const LAYER_NORM_EPS = 1e-5;
+const MS_DOMAIN = 'com.microsoft';
+
+export function modelOptions(fused: boolean, metadata: Record<string, string>): ModelOptions {
+  return { opset: 17, domains: fused ? { [MS_DOMAIN]: 1 } : {}, producer: 'mslens', metadata };
+}
+
+/** Row-major [rows, cols] → [cols, rows]. */
+export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  const B = 64; // cache blocking
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) {
+        const base = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = data[base + c];
+      }
+    }
+  }
+  return out;
+}
+
+export interface TowerShape {
+  width: number;
+  heads: number;
+  mlpWidth: number;
+  layers: number;
+  /** Text tower: additive causal mask over `seqLen` tokens. */
+  causal: boolean;
+  seqLen: number;
+  quickGelu: boolean;
+}
+
+/** Emits graph nodes in one precision; reads weights as it goes, so only the graph holds them. */
+export class TowerGraph {
+  readonly dtype: ElemType;
+  readonly fused: boolean;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onTensor: (() => void) | undefined;
+  private causalMask: string | undefined;
+
+  constructor(readonly g: GraphBuilder, readonly w: OpenClipWeights, opts: EncoderGraphOptions) {
+    this.dtype = opts.precision === 'fp16' ? 'float16' : 'float32';
+    this.fused = opts.fused ?? false;
+    this.signal = opts.signal;
+    this.onTensor = opts.onTensor;
+  }
+
+  /** Adds float data as an initializer in the graph precision. */
+  weight(prefix: string, dims: readonly number[], data: Float32Array): string {
+    const name = this.g.fresh(prefix.replace(/[^A-Za-z0-9_.]/g, '_'));
+    return this.dtype === 'float16'
+      ? this.g.tensor(name, 'float16', dims, toFloat16Array(data))
+      : this.g.tensor(name, 'float32', dims, data);
+  }
+
+  /** A small constant in the graph precision. */
+  constant(values: readonly number[] | Float32Array, dims: readonly number[] = [values.length]): string {
+    return this.weight('c', dims, values instanceof Float32Array ? values : Float32Array.from(values));
+  }
+
+  /** Reads an open_clip tensor as is. */
+  async read(name: string, shape: readonly number[]): Promise<Float32Array> {
+    throwIfAborted(this.signal);
+    const data = await this.w.read(name, shape);
+    this.onTensor?.();
+    return data;
+  }
+
+  async param(name: string, shape: readonly number[]): Promise<string> {
+    return this.weight(name, shape, await this.read(name, shape));
+  }
+
+  /** A torch Linear weight [out, in] as the MatMul right operand [in, out]. */
+  async linearWeight(name: string, out: number, inp: number): Promise<string> {
+    const w = await this.read(name, [out, inp]);
+    return this.weight(name, [inp, out], transpose2d(w, out, inp));
+  }
+
+  /**
+   * x @ Wᵀ for the torch Linear weight `name` ([out, in]), without bias. Every linear layer
+   * of the towers except the fused Attention's q,k,v goes through here: the one place a
+   * quantised variant (DynamicQuantizeMatMul / MatMulInteger) would change.
+   */
+  async matmul(x: string, name: string, out: number, inp: number): Promise<string> {
+    return this.g.op('MatMul', [x, await this.linearWeight(name, out, inp)]);
+  }
+
+  toCompute(x: string): string {
+    return this.dtype === 'float32' ? x : this.g.op('Cast', [x], { to: int(10) });
+  }
+
+  toFloat32(x: string): string {
+    return this.dtype === 'float32' ? x : this.g.op('Cast', [x], { to: int(1) });
+  }
+
+  layerNorm(x: string, gamma: string, beta: string): string {
+    return this.g.op('LayerNormalization', [x, gamma, beta], { axis: int(-1), epsilon: float(LAYER_NORM_EPS) });
+  }
+
+  async norm(x: string, name: string, width: number): Promise<string> {
+    return this.layerNorm(x, await this.param(`${name}.weight`, [width]), await this.param(`${name}.bias`, [width]));
+  }
+
+  private gelu(x: string, quick: boolean): string {
+    const g = this.g;
+    if (quick) return g.op('Mul', [x, g.op('Sigmoid', [g.op('Mul', [x, this.constant([1.702], [])])])]);
+    // torch.nn.GELU(): x · 0.5 · (1 + erf(x / √2)); ONNX Runtime fuses this pattern into Gelu.
+    const erf = g.op('Erf', [g.op('Div', [x, this.constant([Math.SQRT2], [])])]);
+    return g.op('Mul', [g.op('Mul', [x, g.op('Add', [erf, this.constant([1], [])])]), this.constant([0.5], [])]);
+  }
+
+  private mask(seqLen: number): string {
+    if (!this.causalMask) {
+      const m = new Float32Array(seqLen * seqLen);
+      for (let i = 0; i < seqLen; i++) for (let j = i + 1; j < seqLen; j++) m[i * seqLen + j] = -Infinity;
+      this.causalMask = this.weight('causal_mask', [seqLen, seqLen], m);
+    }
+    return this.causalMask;
+  }
+
+  /** nn.MultiheadAttention(h, h, h) with packed in_proj, before out_proj. */
+  private async attentionPlain(h: string, prefix: string, t: TowerShape): Promise<string> {
+    const g = this.g;
+    const D = t.width;
+    const d = D / t.heads;
+    const qkv = g.op('Add', [await this.matmul(h, `${prefix}attn.in_proj_weight`, 3 * D, D), await this.param(`${prefix}attn.in_proj_bias`, [3 * D])]); // [N, S, 3D]
+    // [N, S, 3, H, d] → [3, N, H, S, d]
+    const heads = g.op('Transpose', [g.op('Reshape', [qkv, g.i64([0, 0, 3, t.heads, d])])], { perm: ints([2, 0, 3, 1, 4]) });
+    const pick = (i: number) => g.op('Gather', [heads, g.i64([i], [])], { axis: int(0) });
+    const q = g.op('Div', [pick(0), this.constant([Math.sqrt(d)], [])]);
+    const kT = g.op('Transpose', [pick(1)], { perm: ints([0, 1, 3, 2]) });
+    let scores = g.op('MatMul', [q, kT]); // [N, H, S, S]
+    if (t.causal) scores = g.op('Add', [scores, this.mask(t.seqLen)]);
+    const probs = g.op('Softmax', [scores], { axis: int(-1) });
+    const ctx = g.op('MatMul', [probs, pick(2)]); // [N, H, S, d]
+    return g.op('Reshape', [g.op('Transpose', [ctx], { perm: ints([0, 2, 1, 3]) }), g.i64([0, 0, D])]);
+  }
+
+  /**
+   * The residual blocks followed by a final LayerNorm (`finalNorm`: ln_post or ln_final) over
+   * every token. Returns the normalised tokens [N, S, width].
+   */
+  async transformer(x: string, blockPrefix: string, finalNorm: string, t: TowerShape): Promise<string> {
+    return this.fused ? this.transformerFused(x, blockPrefix, finalNorm, t) : this.transformerPlain(x, blockPrefix, finalNorm, t);
+  }
+
+  private async transformerPlain(x: string, blockPrefix: string, finalNorm: string, t: TowerShape): Promise<string> {
+    const g = this.g;
+    const D = t.width;
+    for (let i = 0; i < t.layers; i++) {
+      const p = `${blockPrefix}${i}.`;
+      const h = await this.norm(x, `${p}ln_1`, D);
+      const a = await this.attentionPlain(h, p, t);
+      const o = await this.matmul(a, `${p}attn.out_proj.weight`, D, D);
+      x = g.op('Add', [x, g.op('Add', [o, await this.param(`${p}attn.out_proj.bias`, [D])])]);
+      const h2 = await this.norm(x, `${p}ln_2`, D);
+      const fc = await this.matmul(h2, `${p}mlp.c_fc.weight`, t.mlpWidth, D);
+      const f = this.gelu(g.op('Add', [fc, await this.param(`${p}mlp.c_fc.bias`, [t.mlpWidth])]), t.quickGelu);
+      const pr = await this.matmul(f, `${p}mlp.c_proj.weight`, D, t.mlpWidth);
+      x = g.op('Add', [x, g.op('Add', [pr, await this.param(`${p}mlp.c_proj.bias`, [D])])]);
+    }
+    return this.norm(x, finalNorm, D);
+  }
+
+  /**
+   * Same maths with com.microsoft operators: Attention (packed q,k,v weights [D, 3D], the
+   * causal mask as `unidirectional`), and SkipLayerNormalization carrying the residual
+   * stream (output 3 is input + skip + bias), so each block's second LayerNorm and the next
+   * block's first one are fused with the residual adds.
+   */
+  private async transformerFused(x: string, blockPrefix: string, finalNorm: string, t: TowerShape): Promise<string> {
+    const g = this.g;
+    const D = t.width;
+    const eps = { epsilon: float(LAYER_NORM_EPS) };
+    let h = await this.norm(x, `${blockPrefix}0.ln_1`, D);
+    for (let i = 0; i < t.layers; i++) {
+      const p = `${blockPrefix}${i}.`;
+      const wqkv = await this.linearWeight(`${p}attn.in_proj_weight`, 3 * D, D);
+      const bqkv = await this.param(`${p}attn.in_proj_bias`, [3 * D]);
+      const a = g.op('Attention', [h, wqkv, bqkv], { num_heads: int(t.heads), unidirectional: int(t.causal ? 1 : 0) }, MS_DOMAIN);
+      const o = await this.matmul(a, `${p}attn.out_proj.weight`, D, D);
+      const bo = await this.param(`${p}attn.out_proj.bias`, [D]);
+      const g2 = await this.param(`${p}ln_2.weight`, [D]);
+      const b2 = await this.param(`${p}ln_2.bias`, [D]);
+      const s1 = g.node('SkipLayerNormalization', [o, x, g2, b2, bo], eps, { outputs: 4, domain: MS_DOMAIN });
+      const h2 = s1[0];
+      x = s1[3];
+      const mm = await this.matmul(h2, `${p}mlp.c_fc.weight`, t.mlpWidth, D);
+      const bfc = await this.param(`${p}mlp.c_fc.bias`, [t.mlpWidth]);
+      const f = t.quickGelu
+        ? g.op('QuickGelu', [g.op('Add', [mm, bfc])], { alpha: float(1.702) }, MS_DOMAIN)
+        : g.op('BiasGelu', [mm, bfc], {}, MS_DOMAIN);
+      const pr = await this.matmul(f, `${p}mlp.c_proj.weight`, D, t.mlpWidth);
+      const bpr = await this.param(`${p}mlp.c_proj.bias`, [D]);
+      const next = i + 1 < t.layers ? `${blockPrefix}${i + 1}.ln_1` : finalNorm;
+      const gn = await this.param(`${next}.weight`, [D]);
+      const bn = await this.param(`${next}.bias`, [D]);
+      const s2 = g.node('SkipLayerNormalization', [pr, x, gn, bn, bpr], eps, { outputs: 4, domain: MS_DOMAIN });
+      h = s2[0];
+      x = s2[3];
+    }
+    return h;
+  }
+
+  /** F.normalize(x, dim=-1): x / max(‖x‖₂, 1e-12), in float32. */
+  l2Normalize(x32: string): string {
+    const g = this.g;
+    const n = g.op('ReduceL2', [x32], { axes: ints([-1]), keepdims: int(1) });
+    return g.op('Div', [x32, g.op('Max', [n, g.f32([1e-12], [])])]);
+  }
+}
