@@ -8,7 +8,7 @@ import type { DataHome } from '../data-home.ts';
 import { MslensError } from '../errors.ts';
 import { IndexCache, type LoadedIndex } from '../index/index-cache.ts';
 import { mergeIndexes, type IndexCollection } from '../index/index-collection.ts';
-import type { InstalledModel } from '../models/manifest.ts';
+import { imageEncoderHashes, type InstalledModel } from '../models/manifest.ts';
 import { detectEnvironment, type ProviderEnvironment, type ProviderName } from '../models/providers.ts';
 import { findModel, type ModelDirs } from '../models/registry.ts';
 import { openTextEncoder, type TextEncoder } from '../models/text-encoder.ts';
@@ -60,7 +60,7 @@ export function makeHandlerContext(deps: HandlerDeps): HandlerContext {
       const list = Array.isArray(paths) ? paths : [paths];
       const index = mergeIndexes(await Promise.all(list.map((p) => indexes.load(p))));
       const model = await findModel(modelDirs, index.modelId);
-      if (model.manifest.imageEncoder.sha256 !== index.modelSha256) {
+      if (!imageEncoderHashes(model.manifest).includes(index.modelSha256)) {
         throw new MslensError('INDEX_UNREADABLE', `${basename(index.paths[0])} was built with another version of ${model.manifest.name}. Rebuild it with \`mslens index ${index.metas[0].scenePath} --model ${model.manifest.id}\`.`, { path: index.paths[0] });
       }
       return { index, model };

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { MslensError, type WireError } from '../errors.ts';
-import type { InstalledModel } from '../models/manifest.ts';
+import { imageEncoderHashes, type InstalledModel } from '../models/manifest.ts';
 import type { ProviderName } from '../models/providers.ts';
 import { openScene } from '../scene/open-scene.ts';
 import { sceneKey } from '../scene/scene-key.ts';
@@ -57,9 +57,10 @@ export function sceneIdOf(path: string): string {
 }
 
 function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase'>) => void, signal?: AbortSignal) {
-  return new Promise<Extract<FromWorker, { type: 'done' }> & { provider: ProviderName }>((resolvePromise, reject) => {
+  return new Promise<Extract<FromWorker, { type: 'done' }> & { provider: ProviderName; sha256: string }>((resolvePromise, reject) => {
     const worker = spawnWorker(new URL('./embed-worker.ts', import.meta.url));
     let provider: ProviderName = 'cpu';
+    let sha256 = '';
     let started = 0;
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -81,6 +82,7 @@ function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase
       switch (msg.type) {
         case 'started':
           provider = msg.provider;
+          sha256 = msg.sha256;
           started = performance.now();
           onProgress({ done: 0, total: msg.total, skipped: 0, tilesPerSecond: 0, etaSeconds: null, provider });
           break;
@@ -91,7 +93,7 @@ function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase
           break;
         }
         case 'done':
-          finish(() => resolvePromise({ ...msg, provider }));
+          finish(() => resolvePromise({ ...msg, provider, sha256 }));
           break;
         case 'failed':
           finish(() => reject(wireToError(msg.error)));
@@ -124,7 +126,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   const key = await sceneKey(scenePath);
   const sceneId = sceneIdOf(scenePath);
   const cacheName = createHash('sha256')
-    .update(JSON.stringify({ key, model: manifest.id, sha: manifest.imageEncoder.sha256, size, stride, minValid }))
+    .update(JSON.stringify({ key, model: manifest.id, sha: imageEncoderHashes(manifest), providers: opts.providers, size, stride, minValid }))
     .digest('hex').slice(0, 16);
   const cachePath = join(opts.cacheDir, `${sceneId}-${manifest.id}-${cacheName}.parquet`);
 
@@ -186,7 +188,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
     formatVersion: 1,
     indexId: `${sceneId}-${cacheName}`,
     sceneId, scenePath, sceneKey: key,
-    modelId: manifest.id, modelSha256: manifest.imageEncoder.sha256, embeddingDim: res.dim,
+    modelId: manifest.id, modelSha256: res.sha256, embeddingDim: res.dim,
     tiling: { size, stride },
     sceneCrs: { epsg: info.crs.epsg, proj4: info.crs.proj4 },
     sceneSize: { width: info.width, height: info.height },

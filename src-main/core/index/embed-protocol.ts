@@ -16,7 +16,7 @@ export interface EmbedJob {
 export type ToWorker = { type: 'start'; job: EmbedJob } | { type: 'cancel' };
 
 export type FromWorker =
-  | { type: 'started'; provider: ProviderName; fallbacks: { provider: ProviderName; reason: string }[]; total: number; batchSize: number }
+  | { type: 'started'; provider: ProviderName; fallbacks: { provider: ProviderName; reason: string }[]; precision: string; sha256: string; total: number; batchSize: number }
   | { type: 'progress'; done: number; total: number; skipped: number }
   | {
       type: 'done';

@@ -29,7 +29,7 @@ async function run(job: EmbedJob): Promise<void> {
     const enc = await openImageEncoder(job.model, job.providers, { threads: job.threads });
     const nb = pre.bands.length;
     const batch = batchSizeFor(enc.provider, { tileSize: Math.max(grid.size, pre.inputSize), bands: nb });
-    post({ type: 'started', provider: enc.provider, fallbacks: enc.fallbacks, total: grid.count, batchSize: batch });
+    post({ type: 'started', provider: enc.provider, fallbacks: enc.fallbacks, precision: enc.precision, sha256: enc.sha256, total: grid.count, batchSize: batch });
 
     const per = nb * grid.size * grid.size;
     const raw = new Float32Array(batch * per);

@@ -16,6 +16,16 @@ const OnnxRef = FileRef.extend({
   /** External weight file next to the .onnx, if any. */
   dataFile: FileRef.optional(),
 });
+/**
+ * Other precisions of the image encoder. fp16 is preferred on a GPU; int8 (dynamic
+ * quantisation) on CPU, but only when `check` shows it agrees with the float32 reference.
+ */
+const ImageVariants = z.object({
+  fp16: OnnxRef.optional(),
+  int8: OnnxRef.extend({
+    check: z.object({ top1Agreement: z.number(), minCosine: z.number(), tiles: z.number().int(), passed: z.boolean() }).optional(),
+  }).optional(),
+});
 
 export const ManifestSchema = z.object({
   formatVersion: z.literal(1),
@@ -31,7 +41,8 @@ export const ManifestSchema = z.object({
   /** Edge of the square input in pixels; null means any tile size works. */
   inputSize: z.number().int().positive().nullable(),
   embeddingDim: z.number().int().positive(),
-  imageEncoder: OnnxRef,
+  /** The float32 image encoder: the reference every variant is checked against. */
+  imageEncoder: OnnxRef.extend({ variants: ImageVariants.optional() }),
   textEncoder: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('lexicon'), ...FileRef.shape }),
     z.object({ kind: z.literal('clip-bpe'), contextLength: z.number().int().positive(), ...OnnxRef.shape }),
@@ -85,10 +96,36 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
   return parsed.data;
 }
 
+export type OnnxFileRef = z.infer<typeof OnnxRef>;
+export type ImagePrecision = 'fp32' | 'fp16' | 'int8';
+
 /** Every file a manifest names, with its expected hash. */
 export function manifestFiles(m: ModelManifest): { file: string; sha256: string }[] {
-  const refs = [m.imageEncoder, m.textEncoder, m.imageEncoder.dataFile, 'dataFile' in m.textEncoder ? m.textEncoder.dataFile : undefined];
-  return refs.filter((r): r is { file: string; sha256: string } => !!r).map(({ file, sha256 }) => ({ file, sha256 }));
+  const v = m.imageEncoder.variants;
+  const onnx = [m.imageEncoder, v?.fp16, v?.int8, m.textEncoder.kind === 'clip-bpe' ? m.textEncoder : undefined];
+  const refs = [...onnx.flatMap((r) => (r && 'dataFile' in r ? [r, r.dataFile] : [r])), m.textEncoder];
+  const seen = new Set<string>();
+  return refs
+    .filter((r): r is { file: string; sha256: string } => !!r)
+    .filter((r) => (seen.has(r.file) ? false : (seen.add(r.file), true)))
+    .map(({ file, sha256 }) => ({ file, sha256 }));
+}
+
+/**
+ * The image encoder to run on a provider: fp16 on a GPU when present, int8 on CPU when it
+ * passed its agreement check, float32 otherwise.
+ */
+export function imageEncoderFor(m: ModelManifest, provider: string): { precision: ImagePrecision; ref: OnnxFileRef } {
+  const v = m.imageEncoder.variants;
+  if (provider !== 'cpu' && v?.fp16) return { precision: 'fp16', ref: v.fp16 };
+  if (provider === 'cpu' && v?.int8?.check?.passed) return { precision: 'int8', ref: v.int8 };
+  return { precision: 'fp32', ref: m.imageEncoder };
+}
+
+/** Hashes of every image-encoder file an index may have been built with. */
+export function imageEncoderHashes(m: ModelManifest): string[] {
+  const v = m.imageEncoder.variants;
+  return [m.imageEncoder.sha256, v?.fp16?.sha256, v?.int8?.sha256].filter((h): h is string => !!h);
 }
 
 /** Checks that every file exists with the recorded hash; throws MODEL_LOAD_FAILED otherwise. */
