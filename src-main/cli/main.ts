@@ -3,6 +3,7 @@
  * dispatch, prints results (JSON with --json) on stdout, progress on stderr, and exits non-zero
  * with a one-line message on bad input.
  */
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import type { Handlers, OpName, Reply } from '../core/api.ts';
@@ -33,6 +34,23 @@ function findCommand(argv: string[]): { name: string; command: AnyCommand; rest:
 }
 
 const SCENE_EXT = new Set(['.tif', '.tiff']);
+
+/**
+ * Shows a model's licence before installing it, and takes --accept-licence or a "y" typed at a
+ * terminal as acceptance. Returns true, or the message to fail with.
+ */
+async function confirmLicence(arg: Record<string, unknown>, io: CliIo, install: (a: unknown) => Promise<Reply<unknown>>): Promise<true | string> {
+  const probe = await install({ ...arg, acceptLicence: false });
+  if (probe.ok || probe.error.code !== 'LICENCE_NOT_ACCEPTED') return probe.ok ? true : probe.error.message;
+  const notice = probe.error.message.replace(/ To accept it.*$/, '');
+  io.stderr.write(`${notice}\n`);
+  if (arg.acceptLicence === true) return true;
+  if (!process.stdin.isTTY) return probe.error.message;
+  const rl = createInterface({ input: process.stdin, output: io.stderr });
+  const answer = await rl.question('Accept this licence and install? [y/N] ');
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim()) ? true : 'The licence was not accepted; nothing was installed.';
+}
 
 export interface CliIo {
   stdout: NodeJS.WriteStream;
@@ -96,6 +114,11 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
         paths.push((built.value as { path: string }).path);
       }
       arg = { ...arg, index: paths.length === 1 ? paths[0] : paths };
+    }
+    if (command.op === 'installModel') {
+      const accepted = await confirmLicence(arg, io, (a) => call('installModel', a));
+      if (accepted !== true) return fail(accepted, 1);
+      arg = { ...arg, acceptLicence: true };
     }
     const reply = await call(command.op, arg);
     if (!reply.ok) return fail(reply.error.message, 1);

@@ -104,6 +104,21 @@ export interface DemoResult {
   legend: { code: number; name: string }[];
 }
 
+// — models —
+export interface EmbedTextResult {
+  modelId: string;
+  items: { text: string; tokens: number[]; embedding: number[] }[];
+}
+export interface EmbedImageResult {
+  modelId: string;
+  items: { file: string; embedding: number[] }[];
+}
+export interface LicenceNotice {
+  id: string;
+  url: string;
+  summary: string;
+}
+
 export const api = {
   listModels: op<Record<string, never>, ModelsList>(z.object({}).strict() as z.ZodType<Record<string, never>>),
   makeDemo: op<{ outDir?: string; size?: number; seed?: number }, DemoResult>(
@@ -119,6 +134,19 @@ export const api = {
     z.object({ index: indexes, classes: z.array(z.string().trim().min(1)).min(2, 'give at least two classes').max(100), geojson }).strict()),
   similar: op<{ index: string | string[]; tile: string; positive?: string[]; negative?: string[]; topK?: number; allScores?: boolean; geojson?: string }, SearchResult>(
     z.object({ index: indexes, tile: tileIdSchema, positive: z.array(tileIdSchema).optional(), negative: z.array(tileIdSchema).optional(), topK: topK.optional(), allScores: z.boolean().optional(), geojson }).strict()),
+  // — models —
+  /** Downloads a catalogue model (progress, resume, checksum), converts it and installs it. Needs the licence accepted. */
+  installModel: op<{ id: string; acceptLicence?: boolean; url?: string; file?: string }, ModelSummary>(
+    z.object({ id: z.string().min(1), acceptLicence: z.boolean().optional(), url: z.string().url().optional(), file: path.optional() }).strict(), 'job'),
+  /** Converts a local open_clip checkpoint + config into an installed model. */
+  importModel: op<{ checkpoint: string; config: string; id: string; name?: string }, ModelSummary>(
+    z.object({ checkpoint: path, config: path, id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'model ids are lower-case letters, digits, ".", "_" and "-"'), name: z.string().min(1).max(200).optional() }).strict(), 'job'),
+  embedText: op<{ model?: string; texts: string[] }, EmbedTextResult>(
+    z.object({ model: z.string().min(1).optional(), texts: z.array(z.string().max(10_000)).min(1, 'give at least one text').max(10_000) }).strict()),
+  embedImage: op<{ model?: string; files: string[] }, EmbedImageResult>(
+    z.object({ model: z.string().min(1).optional(), files: z.array(path).min(1, 'give at least one image file').max(10_000) }).strict()),
+  /** The model used when an operation names none. */
+  setDefaultModel: op<{ model: string }, ModelsList>(z.object({ model: z.string().min(1) }).strict()),
 } as const;
 
 export type Api = typeof api;

@@ -31,6 +31,8 @@ export interface HandlerContext {
   activeProvider: ProviderName | null;
   progress(ctx: OpContext, op: OpName, message: string, done: number, total: number, extra?: { tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName }): void;
   textEncoderFor(model: InstalledModel): Promise<TextEncoder>;
+  /** Drops cached sessions of a model that was (re)installed. */
+  forgetModel(id: string): void;
   loadIndex(paths: string | string[]): Promise<{ index: IndexCollection; model: InstalledModel }>;
   allScores(index: IndexCollection, scores: Float32Array): { tile: string; score: number }[];
   summary(path: string, meta: LoadedIndex['meta'], extra: { cached: boolean; provider: ProviderName | null; seconds: number; indexed?: number }): IndexSummary;
@@ -55,6 +57,11 @@ export function makeHandlerContext(deps: HandlerDeps): HandlerContext {
         enc.catch(() => textEncoders.delete(model.manifest.id));
       }
       return enc;
+    },
+    forgetModel(id) {
+      const enc = textEncoders.get(id);
+      textEncoders.delete(id);
+      void enc?.then((e) => e.close(), () => {});
     },
     async loadIndex(paths) {
       const list = Array.isArray(paths) ? paths : [paths];

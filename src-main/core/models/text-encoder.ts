@@ -6,12 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MslensError } from '../errors.ts';
 import type { InstalledModel } from './manifest.ts';
+import { openClipTextEncoder } from './clip-text-encoder.ts';
 import { conceptsOf } from './spectral/spectral-lexicon.ts';
 
 export interface TextEncoder {
   readonly modelId: string;
   /** n × embeddingDim unit vectors; throws QUERY_NOT_UNDERSTOOD for text the model cannot embed. */
   embed(texts: readonly string[]): Promise<Float32Array>;
+  /** Token ids (n × context length) for models that tokenize. */
+  tokenize?(texts: readonly string[]): Int32Array;
   close(): Promise<void>;
 }
 
@@ -43,12 +46,8 @@ async function openLexiconEncoder(model: InstalledModel): Promise<TextEncoder> {
 
 export type TextEncoderFactory = (model: InstalledModel) => Promise<TextEncoder>;
 
-/** Registered by kind, so a model family plugs in without touching callers. */
-const factories: Record<string, TextEncoderFactory> = { lexicon: openLexiconEncoder };
-
-export function registerTextEncoder(kind: string, factory: TextEncoderFactory): void {
-  factories[kind] = factory;
-}
+/** By text-encoder kind, so a model family plugs in without touching callers. */
+const factories: Record<string, TextEncoderFactory> = { lexicon: openLexiconEncoder, 'clip-bpe': openClipTextEncoder };
 
 export async function openTextEncoder(model: InstalledModel): Promise<TextEncoder> {
   const factory = factories[model.manifest.textEncoder.kind];

@@ -26,6 +26,11 @@ const BAD: Record<OpName, [unknown, RegExp]> = {
   search: [{ index: 'a.parquet', text: '' }, /query is empty/],
   classify: [{ index: 'a.parquet', classes: ['water'] }, /at least two classes/],
   similar: [{ index: 'a.parquet', tile: 'tile-7' }, /tile ids look like/],
+  installModel: [{ id: 'llama3-ms-clip', url: 'not a url' }, /url/i],
+  importModel: [{ checkpoint: 'a.pt', config: 'c.json', id: 'Bad Id' }, /lower-case/],
+  embedText: [{ texts: [] }, /at least one text/],
+  embedImage: [{ files: [] }, /at least one image/],
+  setDefaultModel: [{}, /model/],
 };
 
 describe('validation', () => {

@@ -1,0 +1,121 @@
+/**
+ * Resumable downloads: bytes go to `<dest>.part`; after a dropped connection the next attempt
+ * asks for the rest with a Range request (If-Range on the validator, so a changed file starts
+ * over), and the finished file must match its sha256 before it is renamed into place.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { MslensError, isAbortError } from '../errors.ts';
+
+export interface DownloadOptions {
+  url: string;
+  dest: string;
+  /** Pinned hash; otherwise the server's declared sha256 (X-Linked-Etag / a 64-hex ETag) is used. */
+  sha256?: string;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  /** Attempts after a dropped connection. @default 5 */
+  retries?: number;
+  /** Delay before retry n is `backoffMs · 2ⁿ`. @default 500 */
+  backoffMs?: number;
+}
+
+export interface Downloaded {
+  path: string;
+  sha256: string;
+  bytes: number;
+  resumed: boolean;
+}
+
+interface PartState { url: string; validator: string | null; sha256: string | null; total: number | null }
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function declaredSha(h: Headers): string | null {
+  for (const name of ['x-linked-etag', 'etag']) {
+    const v = h.get(name)?.replace(/^W\//, '').replaceAll('"', '').toLowerCase();
+    if (v && HEX64.test(v)) return v;
+  }
+  return null;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((res, rej) => {
+  const t = setTimeout(res, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(t); rej(new MslensError('CANCELLED', 'The download was cancelled.')); }, { once: true });
+});
+
+export async function download(opts: DownloadOptions): Promise<Downloaded> {
+  const part = `${opts.dest}.part`;
+  const statePath = `${part}.json`;
+  await mkdir(dirname(opts.dest), { recursive: true });
+  let state: PartState | null = await readFile(statePath, 'utf8').then((s) => JSON.parse(s) as PartState, () => null);
+  if (state && state.url !== opts.url) state = null;
+  let resumed = false;
+  let lastError = '';
+  const retries = opts.retries ?? 5;
+
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await sleep((opts.backoffMs ?? 500) * 2 ** (attempt - 1), opts.signal);
+    const have = state ? await stat(part).then((s) => s.size, () => 0) : 0;
+    const headers: Record<string, string> = {};
+    if (have > 0 && state) {
+      headers.Range = `bytes=${have}-`;
+      if (state.validator) headers['If-Range'] = state.validator;
+    }
+    let res: Response;
+    try {
+      res = await fetch(opts.url, { headers, signal: opts.signal, redirect: 'follow' });
+    } catch (err) {
+      if (opts.signal?.aborted || isAbortError(err)) throw new MslensError('CANCELLED', 'The download was cancelled.');
+      lastError = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+      continue;
+    }
+    if (res.status !== 200 && res.status !== 206) {
+      await res.body?.cancel();
+      if (res.status >= 500 || res.status === 429) { lastError = `HTTP ${res.status}`; continue; }
+      throw new MslensError('DOWNLOAD_FAILED', `Downloading ${basename(opts.dest)} failed: the server answered HTTP ${res.status} for ${opts.url}. Check the address, or download the file yourself and install it with --file.`, { url: opts.url, status: res.status });
+    }
+    const append = res.status === 206 && have > 0;
+    resumed ||= append;
+    const length = Number(res.headers.get('content-length') ?? NaN);
+    const total = Number.isFinite(length) ? (append ? have + length : length) : null;
+    state = { url: opts.url, validator: res.headers.get('etag') ?? res.headers.get('last-modified'), sha256: declaredSha(res.headers) ?? state?.sha256 ?? null, total };
+    await writeFile(statePath, JSON.stringify(state));
+    const fh = await open(part, append ? 'a' : 'w');
+    let done = append ? have : 0;
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        await fh.write(chunk);
+        done += chunk.byteLength;
+        opts.onProgress?.(done, total ?? 0);
+      }
+    } catch (err) {
+      if (opts.signal?.aborted) throw new MslensError('CANCELLED', 'The download was cancelled; it resumes where it stopped next time.');
+      lastError = (err as Error).message;
+      continue;
+    } finally {
+      await fh.close();
+    }
+    if (total !== null && done < total) { lastError = `the connection closed after ${done} of ${total} bytes`; continue; }
+
+    const expected = opts.sha256 ?? state.sha256;
+    const actual = await sha256Of(part);
+    if (expected && actual !== expected) {
+      await rm(part, { force: true });
+      await rm(statePath, { force: true });
+      throw new MslensError('DOWNLOAD_FAILED', `${basename(opts.dest)} arrived damaged: its sha256 is ${actual}, not ${expected}. The partial file was removed; try again.`, { url: opts.url, expected, actual });
+    }
+    await rename(part, opts.dest);
+    await rm(statePath, { force: true });
+    return { path: opts.dest, sha256: actual, bytes: done, resumed };
+  }
+  throw new MslensError('DOWNLOAD_FAILED', `Downloading ${basename(opts.dest)} from ${new URL(opts.url).host} failed after ${retries + 1} attempts (${lastError}). What arrived is kept and the next attempt resumes; or download the file yourself and install it with --file.`, { url: opts.url });
+}
