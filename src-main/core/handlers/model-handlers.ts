@@ -100,10 +100,10 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
           const source = await openScene(resolve(file));
           try {
             const { width, height } = source.info;
-            if (width !== height || width > MAX_IMAGE_EDGE) {
-              throw new MslensError('BAD_ARGUMENT', `${basename(file)} is ${width}×${height} px; embed image takes square tiles up to ${MAX_IMAGE_EDGE} px. Index a scene with \`mslens index\` instead.`, { path: file });
+            if (Math.max(width, height) > MAX_IMAGE_EDGE || (model.manifest.inputSize === null && width !== height)) {
+              throw new MslensError('BAD_ARGUMENT', `${basename(file)} is ${width}×${height} px; embed image takes single tiles up to ${MAX_IMAGE_EDGE} px${model.manifest.inputSize === null ? ', square for this model' : ''}. Index a scene with \`mslens index\` instead.`, { path: file });
             }
-            const pre = await openPreprocessor(model.manifest, source.info, width);
+            const pre = await openPreprocessor(model.manifest, source.info, height, width);
             try {
               const planes = await source.readWindow({ x: 0, y: 0, width, height }, pre.bands);
               const raw = new Float32Array(planes.length * width * height);
