@@ -68,9 +68,10 @@ async function run(job: EmbedJob): Promise<void> {
     };
 
     const stripWidth = (grid.cols - 1) * grid.stride + grid.size;
+    const stripBuffers = pre.bands.map(() => new Float32Array(stripWidth * grid.size));
     for (let row = 0; row < grid.rows; row++) {
       checkCancelled();
-      const strip = await source.readWindow({ x: 0, y: row * grid.stride, width: stripWidth, height: grid.size }, pre.bands);
+      const strip = await source.readWindow({ x: 0, y: row * grid.stride, width: stripWidth, height: grid.size }, pre.bands, undefined, stripBuffers);
       for (let col = 0; col < grid.cols; col++) {
         copyTile(strip, stripWidth, col * grid.stride, grid.size, raw, inBatch.length * per);
         inBatch.push(row * grid.cols + col);

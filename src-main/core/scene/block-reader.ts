@@ -21,7 +21,7 @@ interface BlockImage {
 }
 
 export interface BlockReader {
-  read(win: PixelWindow, samples: readonly number[], signal?: AbortSignal): Promise<Float32Array[]>;
+  read(win: PixelWindow, samples: readonly number[], signal?: AbortSignal, into?: Float32Array[]): Promise<Float32Array[]>;
 }
 
 /** Returns a fast reader, or null when the file needs geotiff.js' general path. */
@@ -50,8 +50,9 @@ export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promi
   const img = image as unknown as BlockImage;
 
   return {
-    async read(win, samples, signal) {
-      const out = samples.map(() => new Float32Array(win.width * win.height));
+    async read(win, samples, signal, into) {
+      const n = win.width * win.height;
+      const out = samples.map((_, k) => (into?.[k] && into[k].length >= n ? into[k].subarray(0, n) : new Float32Array(n)));
       const bx0 = Math.floor(win.x / tw);
       const bx1 = Math.floor((win.x + win.width - 1) / tw);
       const by0 = Math.floor(win.y / th);

@@ -116,13 +116,13 @@ export class GeoTiffSource implements BandSource {
     return new GeoTiffSource(info, tiff, image, await makeBlockReader(tiff, image));
   }
 
-  async readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal): Promise<Float32Array[]> {
+  async readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal, into?: Float32Array[]): Promise<Float32Array[]> {
     const samples = bands.map((b) => {
       const i = this.info.bands.indexOf(b);
       if (i < 0) throw new MslensError('BANDS_MISSING', `The scene has no ${b}.`, { band: b });
       return i;
     });
-    if (this.blocks) return this.blocks.read(win, samples, signal);
+    if (this.blocks) return this.blocks.read(win, samples, signal, into);
     const rasters = await this.image.readRasters({
       window: [win.x, win.y, win.x + win.width, win.y + win.height],
       samples,

@@ -47,7 +47,11 @@ export interface PixelWindow {
 
 export interface BandSource {
   readonly info: RasterInfo;
-  /** One Float32Array (width × height, row-major) per requested band, in the order asked. */
-  readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /**
+   * One Float32Array (width × height, row-major) per requested band, in the order asked.
+   * `into`, when given, supplies those arrays (at least width × height each) so a caller that
+   * reads window after window reuses its buffers.
+   */
+  readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal, into?: Float32Array[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
