@@ -13,6 +13,7 @@ import { dispatch } from '../core/dispatch.ts';
 import { createHandlers } from '../core/handlers/index.ts';
 import { COMMANDS, UsageError, type AnyCommand, type Parsed } from './commands.ts';
 import { makeProgressPrinter } from './progress.ts';
+import { SERVE_SUMMARY, SERVE_USAGE, runServe } from './serve-command.ts';
 
 function help(): string {
   return [
@@ -20,6 +21,7 @@ function help(): string {
     '',
     'Commands:',
     ...Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`),
+    `  ${SERVE_USAGE}\n      ${SERVE_SUMMARY}`,
     '',
     'Every command takes --json (machine-readable stdout). INDEX may also be a scene: it is indexed first, or taken from the cache.',
     'Data folder: MSLENS_HOME, or the platform app-data folder.',
@@ -66,6 +68,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     io.stdout.write(`${help()}\n`);
     return argv.length === 0 ? 2 : 0;
   }
+  if (argv[0] === 'serve') return runServe(argv.slice(1), io);
   const found = findCommand(argv);
   if (!found) return fail(`unknown command "${argv.slice(0, 2).join(' ')}". Run \`mslens --help\` for the list.`, 2);
   const { command, rest } = found;

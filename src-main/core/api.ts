@@ -11,8 +11,13 @@ import type { TileRef } from './analysis/tile-refs.ts';
 import type { WireError } from './errors.ts';
 import type { IndexProgress } from './index/build-index.ts';
 import type { ProviderName } from './models/providers.ts';
+import type { AppState, RecentItems } from './app/app-state.ts';
+import type { SceneStretch } from './app/scene-stretch.ts';
+import type { FeatureCollection } from './export/geojson.ts';
+import type { JobControl } from './jobs.ts';
 
 export type { ClassifiedTile, Hit, TileRef, WireError, IndexProgress, ProviderName };
+export type { AppState, RecentItems, SceneStretch, FeatureCollection };
 
 const op = <I, O>(input: z.ZodType<I>, kind: 'call' | 'job' = 'call') => ({ input, kind, output: undefined as unknown as O });
 
@@ -119,6 +124,26 @@ export interface LicenceNotice {
   summary: string;
 }
 
+// — app —
+const exportValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null(), z.record(z.string().max(200), z.number())]);
+export interface ExportFeature {
+  tile: string;
+  properties: Record<string, string | number | boolean | null | Record<string, number>>;
+}
+export interface ExportResult {
+  count: number;
+  /** The file written, when `out` was given. */
+  path: string | null;
+  /** The collection itself, when no `out` was given. */
+  featureCollection: FeatureCollection | null;
+}
+export interface FileChoice {
+  /** False where the front has no file dialog (web mode): ask for a path instead. */
+  supported: boolean;
+  /** Null when the user cancelled. */
+  path: string | null;
+}
+
 export const api = {
   listModels: op<Record<string, never>, ModelsList>(z.object({}).strict() as z.ZodType<Record<string, never>>),
   makeDemo: op<{ outDir?: string; size?: number; seed?: number }, DemoResult>(
@@ -147,6 +172,21 @@ export const api = {
     z.object({ model: z.string().min(1).optional(), files: z.array(path).min(1, 'give at least one image file').max(10_000) }).strict()),
   /** The model used when an operation names none. */
   setDefaultModel: op<{ model: string }, ModelsList>(z.object({ model: z.string().min(1) }).strict()),
+  // — app —
+  /** Stops a running job (see core/jobs.ts): every call runs under the job id its caller gave. */
+  cancelJob: op<{ jobId: string }, { cancelled: boolean }>(z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'a job id is 6 to 64 letters, digits, "-" or "_"') }).strict()),
+  /** What the app remembers (recent scenes, queries, class lists) and where the demo scene is. */
+  appState: op<Record<string, never>, AppState>(z.object({}).strict() as z.ZodType<Record<string, never>>),
+  saveAppState: op<{ recent: Partial<RecentItems> }, AppState>(
+    z.object({ recent: z.object({ scenes: z.array(path).max(12), queries: z.array(z.string().min(1).max(500)).max(24), classLists: z.array(z.array(z.string().min(1).max(200)).min(2).max(100)).max(12), indexes: z.array(z.object({ scene: path, index: path }).strict()).max(12) }).partial().strict() }).strict()),
+  /** The default true-colour stretch of a scene (B04/B03/B02). */
+  sceneStretch: op<{ path: string }, SceneStretch>(z.object({ path }).strict()),
+  /** Tiles with properties as GeoJSON (RFC 7946): written to `out`, or returned for a download. */
+  exportGeoJson: op<{ index: string | string[]; features: ExportFeature[]; out?: string }, ExportResult>(
+    z.object({ index: indexes, features: z.array(z.object({ tile: tileIdSchema, properties: z.record(z.string().max(64), exportValue) }).strict()).max(100_000), out: path.optional() }).strict()),
+  /** A native file dialog, where the front has one (the desktop app); web mode says it has none. */
+  chooseFile: op<{ purpose: 'scene' | 'index' | 'export' | 'checkpoint' | 'config'; defaultName?: string }, FileChoice>(
+    z.object({ purpose: z.enum(['scene', 'index', 'export', 'checkpoint', 'config']), defaultName: z.string().max(255).regex(/^[^/\\]*$/, 'a file name, not a path').optional() }).strict()),
 } as const;
 
 export type Api = typeof api;
@@ -156,13 +196,21 @@ export type Result<N extends OpName> = Api[N]['output'];
 
 /** Job progress events, declared next to the operations that emit them. */
 export interface Events {
-  progress: { op: OpName; message: string; done: number; total: number; tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName };
+  progress: { op: OpName; message: string; done: number; total: number; tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName; jobId?: string };
 }
 export type EventName = keyof Events;
+// — app —
+/** Events the fronts add to core's: a desktop menu item, for the renderer to carry out. */
+export interface FrontEvents extends Events {
+  menu: { action: 'openScene' | 'openIndex' | 'export' | 'models'; path?: string };
+}
+export type FrontEventName = keyof FrontEvents;
 
 export interface OpContext {
   signal?: AbortSignal;
   emit?: <E extends EventName>(name: E, payload: Events[E]) => void;
+  /** The front's running jobs, for `cancelJob`. */
+  jobs?: JobControl;
 }
 
 export type Handlers = { [N in OpName]: (arg: Arg<N>, ctx: OpContext) => Promise<Result<N>> };

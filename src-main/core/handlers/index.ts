@@ -4,6 +4,7 @@
  */
 import type { Handlers } from '../api.ts';
 import { analysisHandlers } from './analysis-handlers.ts';
+import { appHandlers } from './app-handlers.ts';
 import { makeHandlerContext, type HandlerDeps } from './handler-context.ts';
 import { indexHandlers } from './index-handlers.ts';
 import { modelHandlers } from './model-handlers.ts';
@@ -13,5 +14,5 @@ export type { HandlerDeps } from './handler-context.ts';
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   const c = makeHandlerContext(deps);
-  return { ...modelHandlers(c), ...sceneHandlers(c), ...indexHandlers(c), ...analysisHandlers(c) };
+  return { ...modelHandlers(c), ...sceneHandlers(c), ...indexHandlers(c), ...analysisHandlers(c), ...appHandlers(c) };
 }

@@ -31,6 +31,13 @@ const BAD: Record<OpName, [unknown, RegExp]> = {
   embedText: [{ texts: [] }, /at least one text/],
   embedImage: [{ files: [] }, /at least one image/],
   setDefaultModel: [{}, /model/],
+  // — app —
+  cancelJob: [{ jobId: 'x' }, /job id/],
+  appState: [{ extra: 1 }, /unrecognized key/i],
+  saveAppState: [{ recent: { queries: [''] } }, /queries/],
+  sceneStretch: [{ path: '' }, /path is required/],
+  exportGeoJson: [{ index: 'a.parquet', features: [{ tile: 'tile-7', properties: {} }] }, /tile ids look like/],
+  chooseFile: [{ purpose: 'scene', defaultName: '../x' }, /a file name, not a path/],
 };
 
 describe('validation', () => {

@@ -1,0 +1,211 @@
+/**
+ * The session: the open scene and its display stretch, the open index, the models, the running
+ * long job (demo, indexing) with its progress, and errors shown beside the control that failed.
+ */
+import type { AppState, IndexSummary, ModelsList, RecentItems, SceneStretch, SceneSummary, TileRef } from '$api';
+import { ApiError, messageOf, type ApiClient, type Job } from '../lib/api-client';
+import type { Stretch } from '../map/layers/scene-layer';
+
+export type OpenedIndex = IndexSummary & { tiles: TileRef[] };
+export type Tab = 'search' | 'classify' | 'similar' | 'models';
+export type ErrorSlot = 'scene' | 'index' | 'models' | 'export' | 'app';
+
+export interface TaskState {
+  kind: 'demo' | 'index';
+  message: string;
+  done: number;
+  total: number;
+  tilesPerSecond?: number;
+  etaSeconds?: number | null;
+  provider?: string;
+  job: Job<unknown> | null;
+}
+
+const front = <T>(list: readonly T[], item: T, max: number, same: (a: T, b: T) => boolean = (a, b) => a === b): T[] =>
+  [item, ...list.filter((x) => !same(x, item))].slice(0, max);
+
+export class Session {
+  readonly api: ApiClient;
+  scene = $state.raw<SceneSummary | null>(null);
+  stretch = $state.raw<SceneStretch | null>(null);
+  display = $state<Stretch>({ min: 0, max: 3000, gamma: 1 });
+  index = $state.raw<OpenedIndex | null>(null);
+  models = $state.raw<ModelsList | null>(null);
+  app = $state.raw<AppState | null>(null);
+  task = $state.raw<TaskState | null>(null);
+  /** What is being opened, while it is. */
+  opening = $state<string | null>(null);
+  errors = $state<Partial<Record<ErrorSlot, string>>>({});
+  tab = $state<Tab>('search');
+  /** The analysis on the map: the last of the search, classify and similar tabs. */
+  mode = $state<Exclude<Tab, 'models'>>('search');
+  /** A short message that fades (an export done, a menu action). */
+  notice = $state<string | null>(null);
+  /** Model to index with (null: the default). */
+  modelChoice = $state<string | null>(null);
+  /** The first-run hint over the map. */
+  hint = $state(false);
+  /** Ask for a path (web mode has no file dialog). */
+  pathPrompt = $state<{ purpose: 'scene' | 'index' } | null>(null);
+
+  constructor(api: ApiClient) {
+    this.api = api;
+  }
+
+  get defaultModel(): string | null {
+    return this.models?.models.find((m) => m.isDefault)?.id ?? null;
+  }
+
+  get indexing(): boolean {
+    return this.task?.kind === 'index';
+  }
+
+  selectTab(tab: Tab): void {
+    this.tab = tab;
+    if (tab !== 'models') this.mode = tab;
+  }
+
+  #noticeTimer: ReturnType<typeof setTimeout> | undefined;
+  notify(message: string): void {
+    this.notice = message;
+    clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = setTimeout(() => { this.notice = null; }, 6000);
+  }
+
+  setError(slot: ErrorSlot, err: unknown): void {
+    this.errors = { ...this.errors, [slot]: err === null ? undefined : messageOf(err) };
+  }
+
+  /** Loads what the app remembers, then opens the last scene, or the demo on a first run. */
+  async start(): Promise<void> {
+    try {
+      const [app, models] = await Promise.all([this.api.call('appState', {}), this.api.call('listModels', {})]);
+      this.app = app;
+      this.models = models;
+    } catch (err) {
+      this.setError('app', err);
+      return;
+    }
+    const last = this.app.recent.scenes[0];
+    if (last && !this.app.firstRun) {
+      await this.openScene(last);
+      if (this.scene) return;
+    }
+    this.hint = true;
+    await this.openDemo();
+  }
+
+  async refreshModels(): Promise<void> {
+    try {
+      this.models = await this.api.call('listModels', {});
+      this.setError('models', null);
+    } catch (err) {
+      this.setError('models', err);
+    }
+  }
+
+  /** Opens the demo scene, writing it first if it is not there yet. */
+  async openDemo(): Promise<void> {
+    const app = this.app;
+    if (!app) return;
+    let scenePath = app.demo.scenePath;
+    if (!app.demo.exists) {
+      const job = this.api.job('makeDemo', {}, (p) => this.progress(p));
+      this.task = { kind: 'demo', message: 'Writing the demo scene', done: 0, total: 1, job };
+      try {
+        scenePath = (await job.result).scenePath;
+        this.app = { ...app, demo: { scenePath, exists: true } };
+      } catch (err) {
+        this.setError('scene', err);
+        return;
+      } finally {
+        this.task = null;
+      }
+    }
+    await this.openScene(scenePath);
+  }
+
+  async openScene(path: string, opts: { keepIndex?: boolean } = {}): Promise<void> {
+    this.opening = 'Opening the scene…';
+    this.setError('scene', null);
+    try {
+      const scene = await this.api.call('openScene', { path });
+      const stretch = await this.api.call('sceneStretch', { path: scene.path });
+      this.scene = scene;
+      this.stretch = stretch;
+      this.display = { min: stretch.min, max: stretch.max, gamma: 1 };
+      if (!opts.keepIndex) this.index = null;
+      await this.remember({ scenes: front(this.app?.recent.scenes ?? [], scene.path, 12) });
+      if (!opts.keepIndex) await this.reopenIndex(scene.path);
+    } catch (err) {
+      this.setError('scene', err);
+    } finally {
+      this.opening = null;
+    }
+  }
+
+  /** Re-opens the index last built for this scene, if it is still there. */
+  private async reopenIndex(scenePath: string): Promise<void> {
+    const known = this.app?.recent.indexes.find((x) => x.scene === scenePath);
+    if (!known) return;
+    try {
+      const index = await this.api.call('openIndex', { index: known.index });
+      if (index.scenePath === scenePath) this.index = index;
+    } catch {
+      // The index was deleted or is stale: the analyst builds it again.
+    }
+  }
+
+  async openIndex(path: string): Promise<void> {
+    this.opening = 'Opening the index…';
+    this.setError('index', null);
+    try {
+      const index = await this.api.call('openIndex', { index: path });
+      if (this.scene?.path !== index.scenePath) await this.openScene(index.scenePath, { keepIndex: true });
+      this.index = index;
+      await this.remember({ indexes: front(this.app?.recent.indexes ?? [], { scene: index.scenePath, index: index.path }, 12, (a, b) => a.scene === b.scene) });
+    } catch (err) {
+      this.setError('index', err);
+    } finally {
+      this.opening = null;
+    }
+  }
+
+  /** Embeds every tile of the open scene (in a worker), then opens the index. */
+  async buildIndex(): Promise<void> {
+    const scene = this.scene;
+    if (!scene || this.task) return;
+    this.setError('index', null);
+    const model = this.modelChoice ?? undefined;
+    const job = this.api.job('buildIndex', { scene: scene.path, ...(model ? { model } : {}) }, (p) => this.progress(p));
+    this.task = { kind: 'index', message: 'Starting', done: 0, total: scene.tiles.count, job };
+    try {
+      const built = await job.result;
+      this.task = null;
+      await this.openIndex(built.path);
+      void this.refreshModels();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'CANCELLED')) this.setError('index', err);
+      else this.setError('index', new ApiError({ code: 'CANCELLED', message: 'Indexing was cancelled. Nothing was written; start it again when you are ready.', detail: {} }));
+    } finally {
+      if (this.task?.job?.jobId === job.jobId) this.task = null;
+    }
+  }
+
+  async cancelTask(): Promise<void> {
+    await this.task?.job?.cancel();
+  }
+
+  private progress(p: { message: string; done: number; total: number; tilesPerSecond?: number; etaSeconds?: number | null; provider?: string }): void {
+    if (!this.task) return;
+    this.task = { ...this.task, message: p.message, done: p.done, total: p.total, tilesPerSecond: p.tilesPerSecond, etaSeconds: p.etaSeconds, provider: p.provider };
+  }
+
+  async remember(recent: Partial<RecentItems>): Promise<void> {
+    try {
+      this.app = await this.api.call('saveAppState', { recent });
+    } catch {
+      // Remembering is a convenience; the analyst's work goes on without it.
+    }
+  }
+}
