@@ -18,7 +18,7 @@ const SAMPLE_TYPES: Record<string, SampleType> = {
 };
 
 function unreadable(path: string, why: string, cause?: unknown): MslensError {
-  return new MslensError('SCENE_UNREADABLE', `${basename(path)} could not be read as a GeoTIFF: ${why}. Open a Sentinel-2 GeoTIFF or COG (12-band L2A, 13-band L1C or the 10 model bands).`, { path }, { cause });
+  return new MslensError('SCENE_UNREADABLE', `${basename(path)} could not be read as a GeoTIFF: ${why.replace(/\.+$/, '')}. Open a Sentinel-2 GeoTIFF or COG (12-band L2A, 13-band L1C or the 10 model bands).`, { path }, { cause });
 }
 
 async function bandDescriptions(image: GeoTIFFImage, count: number): Promise<(string | undefined)[]> {
