@@ -45,6 +45,8 @@ export interface ModelsList {
   models: ModelSummary[];
   /** Providers that will be tried, best first, and the one a session last opened on. */
   providers: { candidates: ProviderName[]; active: ProviderName | null; fallbacks: { provider: ProviderName; reason: string }[]; preference: string };
+  /** 'auto': checked int8 on CPU, fp16 on GPU; 'fp32': always the float32 reference. */
+  precision: 'auto' | 'fp32';
 }
 
 export interface SceneSummary {
@@ -170,8 +172,10 @@ export const api = {
     z.object({ model: z.string().min(1).optional(), texts: z.array(z.string().max(10_000)).min(1, 'give at least one text').max(10_000) }).strict()),
   embedImage: op<{ model?: string; files: string[] }, EmbedImageResult>(
     z.object({ model: z.string().min(1).optional(), files: z.array(path).min(1, 'give at least one image file').max(10_000) }).strict()),
-  /** The model used when an operation names none. */
-  setDefaultModel: op<{ model: string }, ModelsList>(z.object({ model: z.string().min(1) }).strict()),
+  /** The default model, the execution-provider preference and the image-encoder precision. */
+  updateSettings: op<{ defaultModel?: string; provider?: 'auto' | 'cuda' | 'dml' | 'coreml' | 'cpu'; precision?: 'auto' | 'fp32' }, ModelsList>(
+    z.object({ defaultModel: z.string().min(1).optional(), provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).optional(), precision: z.enum(['auto', 'fp32']).optional() }).strict()
+      .refine((s) => Object.keys(s).length > 0, 'name a setting to change: defaultModel, provider or precision')),
   // — app —
   /** Stops a running job (see core/jobs.ts): every call runs under the job id its caller gave. */
   cancelJob: op<{ jobId: string }, { cancelled: boolean }>(z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'a job id is 6 to 64 letters, digits, "-" or "_"') }).strict()),

@@ -7,6 +7,8 @@ export const SettingsSchema = z.object({
   /** Model used when a command names none. */
   defaultModel: z.string().default('mslens-spectral'),
   provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).default('auto'),
+  /** 'auto' runs a model's checked int8 (CPU) or fp16 (GPU) image encoder; 'fp32' always the float32 reference. */
+  precision: z.enum(['auto', 'fp32']).default('auto'),
 });
 export type Settings = z.infer<typeof SettingsSchema> & { provider: ProviderPreference };
 

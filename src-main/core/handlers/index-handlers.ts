@@ -16,7 +16,7 @@ export function indexHandlers(c: HandlerContext): Pick<Handlers, 'buildIndex' | 
       const model = await findModel(c.modelDirs, arg.model ?? settings.defaultModel);
       const built = await buildIndex({
         scenePath: arg.scene, model, providers: candidateProviders(c.env, settings.provider), cacheDir: c.deps.home.indexes,
-        size: arg.tile, stride: arg.stride, minValidFraction: arg.minValid, out: arg.out, threads: c.deps.threads, signal: ctx.signal,
+        size: arg.tile, stride: arg.stride, minValidFraction: arg.minValid, out: arg.out, threads: c.deps.threads, precision: settings.precision, signal: ctx.signal,
         onProgress: (p) => c.progress(ctx, 'buildIndex', PHASE_MESSAGES[p.phase], p.done, p.total, { tilesPerSecond: p.tilesPerSecond, etaSeconds: p.etaSeconds, provider: p.provider }),
       });
       if (built.provider) c.activeProvider = built.provider;

@@ -25,7 +25,7 @@ function summarise(m: InstalledModel, defaultId: string): ModelSummary {
   };
 }
 
-export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 'installModel' | 'importModel' | 'embedText' | 'embedImage' | 'setDefaultModel'> {
+export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 'installModel' | 'importModel' | 'embedText' | 'embedImage' | 'updateSettings'> {
   const list = async (): Promise<ModelsList> => {
     const settings = await readSettings(c.deps.home.settings);
     const models = await listModels(c.modelDirs);
@@ -34,6 +34,7 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
     return {
       models: models.map((m) => summarise(m, settings.defaultModel)),
       providers: { candidates, active: c.activeProvider ?? probe.provider, fallbacks: probe.fallbacks, preference: settings.provider },
+      precision: settings.precision,
     };
   };
   const modelFor = async (id?: string): Promise<InstalledModel> =>
@@ -92,7 +93,7 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
     async embedImage(arg) {
       const model = await modelFor(arg.model);
       const settings = await readSettings(c.deps.home.settings);
-      const enc = await openImageEncoder(model, candidateProviders(c.env, settings.provider), { threads: c.deps.threads });
+      const enc = await openImageEncoder(model, candidateProviders(c.env, settings.provider), { threads: c.deps.threads, precision: settings.precision });
       c.activeProvider = enc.provider;
       const items: { file: string; embedding: number[] }[] = [];
       try {
@@ -124,10 +125,10 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
       return { modelId: model.manifest.id, items };
     },
 
-    async setDefaultModel(arg) {
-      await findModel(c.modelDirs, arg.model);
+    async updateSettings(arg) {
+      if (arg.defaultModel) await findModel(c.modelDirs, arg.defaultModel);
       const settings = await readSettings(c.deps.home.settings);
-      await writeSettings(c.deps.home.settings, { ...settings, defaultModel: arg.model });
+      await writeSettings(c.deps.home.settings, { ...settings, ...arg });
       return list();
     },
   };

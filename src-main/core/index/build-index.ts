@@ -40,6 +40,8 @@ export interface BuildIndexOptions {
   /** Also write the index here. */
   out?: string;
   threads?: number;
+  /** Image-encoder precision preference (see imageEncoderFor). @default 'auto' */
+  precision?: 'auto' | 'fp32';
   onProgress?: (p: IndexProgress) => void;
   signal?: AbortSignal;
 }
@@ -126,7 +128,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   const key = await sceneKey(scenePath);
   const sceneId = sceneIdOf(scenePath);
   const cacheName = createHash('sha256')
-    .update(JSON.stringify({ key, model: manifest.id, sha: imageEncoderHashes(manifest), providers: opts.providers, size, stride, minValid }))
+    .update(JSON.stringify({ key, model: manifest.id, sha: imageEncoderHashes(manifest), providers: opts.providers, precision: opts.precision ?? 'auto', size, stride, minValid }))
     .digest('hex').slice(0, 16);
   const cachePath = join(opts.cacheDir, `${sceneId}-${manifest.id}-${cacheName}.parquet`);
 
@@ -158,7 +160,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   }
 
   progress({ done: 0, total: grid.count, skipped: 0, tilesPerSecond: 0, etaSeconds: null }, 'starting');
-  const job: EmbedJob = { scenePath, model: opts.model, providers: opts.providers, size, stride, minValidFraction: minValid, threads: opts.threads };
+  const job: EmbedJob = { scenePath, model: opts.model, providers: opts.providers, size, stride, minValidFraction: minValid, threads: opts.threads, precision: opts.precision };
   const res = await embedInWorker(job, (p) => progress(p, 'embedding'), opts.signal);
   progress({ done: grid.count, total: grid.count, skipped: res.skipped, tilesPerSecond: 0, etaSeconds: 0, provider: res.provider }, 'writing');
 

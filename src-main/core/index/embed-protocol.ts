@@ -11,6 +11,7 @@ export interface EmbedJob {
   /** Tiles with a smaller valid-pixel fraction are skipped. */
   minValidFraction: number;
   threads?: number;
+  precision?: 'auto' | 'fp32';
 }
 
 export type ToWorker = { type: 'start'; job: EmbedJob } | { type: 'cancel' };

@@ -26,7 +26,7 @@ async function run(job: EmbedJob): Promise<void> {
     const grid = makeTileGrid(source.info, { size: job.size, stride: job.stride });
     const { manifest } = job.model;
     const pre = await openPreprocessor(manifest, source.info, grid.size);
-    const enc = await openImageEncoder(job.model, job.providers, { threads: job.threads });
+    const enc = await openImageEncoder(job.model, job.providers, { threads: job.threads, precision: job.precision });
     const nb = pre.bands.length;
     const batch = batchSizeFor(enc.provider, { tileSize: Math.max(grid.size, pre.inputSize), bands: nb });
     post({ type: 'started', provider: enc.provider, fallbacks: enc.fallbacks, precision: enc.precision, sha256: enc.sha256, total: grid.count, batchSize: batch });

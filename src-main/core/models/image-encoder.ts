@@ -19,14 +19,14 @@ export interface ImageEncoder {
 export async function openImageEncoder(
   model: InstalledModel,
   providers: readonly ProviderName[],
-  opts: { threads?: number; factory?: SessionFactory } = {},
+  opts: { threads?: number; factory?: SessionFactory; precision?: 'auto' | 'fp32' } = {},
 ): Promise<ImageEncoder> {
   const { manifest } = model;
   // Each provider gets the variant that suits it, so fall back provider by provider.
   const fallbacks: OpenedSession['fallbacks'] = [];
   let opened: (OpenedSession & { precision: ImagePrecision; sha256: string }) | undefined;
   for (const p of providers) {
-    const { precision, ref } = imageEncoderFor(manifest, p);
+    const { precision, ref } = imageEncoderFor(manifest, p, opts.precision);
     const path = join(model.dir, ref.file);
     try {
       opened = { ...(await openSession(path, [p], opts)), precision, sha256: ref.sha256 };

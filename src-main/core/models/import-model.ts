@@ -1,7 +1,8 @@
 /**
- * Importing an open_clip ViT checkpoint as an mslens model: convert it to ONNX in a staging
- * folder, write its manifest, and only then move the folder into place, so a failed or
- * cancelled import leaves nothing half-installed.
+ * Importing an open_clip ViT checkpoint as an mslens model: convert it to ONNX (float32, the
+ * reference; float16 for GPUs; int8 for CPU, checked against float32 on this machine) in a
+ * staging folder, write its manifest, and only then move the folder into place, so a failed
+ * or cancelled import leaves nothing half-installed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { MslensError } from '../errors.ts';
 import { MANIFEST_FILE, readManifest, type InstalledModel, type ModelManifest } from './manifest.ts';
 import { profileForBands } from './model-catalogue.ts';
 import { convertOpenClipCheckpoint, type ConvertOpenClipResult, type ConvertedEncoder } from './openclip/convert-checkpoint.ts';
+import { checkInt8Variant } from './variant-check.ts';
 
 export interface ImportModelOptions {
   checkpoint: string;
@@ -70,11 +72,17 @@ export async function importOpenClipModel(opts: ImportModelOptions): Promise<Ins
       source: opts.checkpoint,
       config: opts.config,
       outDir: staging,
-      variants: ['fp32', 'fp16'],
+      variants: ['fp32', 'fp16', 'int8'],
       signal: opts.signal,
       onProgress: (p) => opts.onProgress?.(p.done, p.total, `Converting to ONNX (${p.file})`),
     });
-    const manifest = clipManifest(opts, converted);
+    let manifest = clipManifest(opts, converted);
+    const int8 = converted.imageEncoders.int8;
+    if (int8) {
+      opts.onProgress?.(0, 1, 'Checking the int8 encoder against float32 on the demo scene');
+      const check = await checkInt8Variant({ manifest, dir: staging, builtIn: false }, ref(int8), opts.signal);
+      manifest = { ...manifest, imageEncoder: { ...manifest.imageEncoder, variants: { ...manifest.imageEncoder.variants, int8: { ...ref(int8), check } } } };
+    }
     await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     await readManifest(staging);
     const old = `${target}.old-${randomBytes(4).toString('hex')}`;

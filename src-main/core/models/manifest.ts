@@ -115,8 +115,8 @@ export function manifestFiles(m: ModelManifest): { file: string; sha256: string 
  * The image encoder to run on a provider: fp16 on a GPU when present, int8 on CPU when it
  * passed its agreement check, float32 otherwise.
  */
-export function imageEncoderFor(m: ModelManifest, provider: string): { precision: ImagePrecision; ref: OnnxFileRef } {
-  const v = m.imageEncoder.variants;
+export function imageEncoderFor(m: ModelManifest, provider: string, preference: 'auto' | 'fp32' = 'auto'): { precision: ImagePrecision; ref: OnnxFileRef } {
+  const v = preference === 'fp32' ? undefined : m.imageEncoder.variants;
   if (provider !== 'cpu' && v?.fp16) return { precision: 'fp16', ref: v.fp16 };
   if (provider === 'cpu' && v?.int8?.check?.passed) return { precision: 'int8', ref: v.int8 };
   return { precision: 'fp32', ref: m.imageEncoder };

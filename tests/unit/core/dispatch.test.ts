@@ -30,7 +30,7 @@ const BAD: Record<OpName, [unknown, RegExp]> = {
   importModel: [{ checkpoint: 'a.pt', config: 'c.json', id: 'Bad Id' }, /lower-case/],
   embedText: [{ texts: [] }, /at least one text/],
   embedImage: [{ files: [] }, /at least one image/],
-  setDefaultModel: [{}, /model/],
+  updateSettings: [{}, /name a setting/],
   // — app —
   cancelJob: [{ jobId: 'x' }, /job id/],
   appState: [{ extra: 1 }, /unrecognized key/i],

@@ -1,7 +1,8 @@
 // A CLIP model end to end through dispatch, against outputs of the upstream Python code
 // (../shared/fixtures/openclip-ref): import, token ids, text and image embeddings, then the
 // five chips indexed as tiles, classified (softmax(100·cos)) and searched (cosine).
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readIndexFile } from '../../../src-main/core/index/index-store.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MSCLIP_TEMPLATES } from '../../../src-main/core/models/msclip-templates.ts';
@@ -31,6 +32,8 @@ beforeAll(async () => {
   writeFileSync(config, JSON.stringify(readSharedJson<{ open_clip_registered_config: object }>('openclip-ref', 'config.json').open_clip_registered_config));
   const m = await h.ok('importModel', { checkpoint: sharedFixture('openclip-ref', 'checkpoint.pt'), config, id: 'msclip-tiny', name: 'MS-CLIP tiny reference' });
   expect(m).toMatchObject({ id: 'msclip-tiny', kind: 'clip', embeddingDim: 32, inputSize: 224, bands: ['B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B11', 'B12'] });
+  // The reference comparisons are of the float32 model.
+  expect((await h.ok('updateSettings', { precision: 'fp32' })).precision).toBe('fp32');
 });
 afterAll(() => h.cleanup());
 
@@ -73,6 +76,34 @@ describe('the five chips indexed as tiles', () => {
     const bySceneFile = new Map(r.allScores!.map((s) => [s.tile.split('/')[0], s.score]));
     const ours = expected.retrieval.images.map((f) => bySceneFile.get(f.replace(/\.tif$/, ''))!);
     expect(maxAbs(ours, expected.retrieval.cosine_similarity)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('the int8 variant', () => {
+  test('the import checked it against float32 on the demo scene and recorded the result', async () => {
+    const manifest = JSON.parse(readFileSync(join(h.home, 'models', 'msclip-tiny', 'manifest.json'), 'utf8'));
+    const check = manifest.imageEncoder.variants.int8.check;
+    expect(check.tiles).toBe(100);
+    expect(check.minCosine).toBeGreaterThan(0.99);
+    expect(check.passed).toBe(check.top1Agreement >= 0.99 && check.minCosine >= 0.99);
+    expect(Object.keys(manifest.imageEncoder.variants).sort()).toEqual(['fp16', 'int8']);
+  });
+
+  test('with precision auto, indexing on CPU uses int8 when it passed, and stays close to float32', async () => {
+    const scene = chips[0];
+    const fp32 = await readIndexFile((await h.ok('buildIndex', { scene, model: 'msclip-tiny' })).path);
+    await h.ok('updateSettings', { precision: 'auto' });
+    try {
+      const auto = await readIndexFile((await h.ok('buildIndex', { scene, model: 'msclip-tiny' })).path);
+      const manifest = JSON.parse(readFileSync(join(h.home, 'models', 'msclip-tiny', 'manifest.json'), 'utf8'));
+      const { int8 } = manifest.imageEncoder.variants;
+      expect(auto.meta.modelSha256).toBe(int8.check.passed ? int8.sha256 : manifest.imageEncoder.sha256);
+      let dot = 0;
+      for (let d = 0; d < 32; d++) dot += auto.tiles.embeddings[d] * fp32.tiles.embeddings[d];
+      expect(dot).toBeGreaterThan(0.99);
+    } finally {
+      await h.ok('updateSettings', { precision: 'fp32' });
+    }
   });
 });
 

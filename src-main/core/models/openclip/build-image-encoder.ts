@@ -63,7 +63,7 @@ export async function buildImageEncoder(weights: OpenClipWeights, cfg: OpenClipC
 
   return {
     graph: g,
-    modelOptions: modelOptions(t.fused, {
+    modelOptions: modelOptions(t.contribOps, {
       'mslens.kind': 'openclip-image-encoder',
       'mslens.precision': opts.precision ?? 'fp32',
       'mslens.fused': String(t.fused),

@@ -41,7 +41,7 @@ export async function buildTextEncoder(weights: OpenClipWeights, cfg: OpenClipCo
 
   return {
     graph: g,
-    modelOptions: modelOptions(t.fused, {
+    modelOptions: modelOptions(t.contribOps, {
       'mslens.kind': 'openclip-text-encoder',
       'mslens.precision': opts.precision ?? 'fp32',
       'mslens.fused': String(t.fused),

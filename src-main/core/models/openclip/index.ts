@@ -15,3 +15,7 @@ export { buildImageEncoder, IMAGE_INPUT, EMBEDDING_OUTPUT, FEATURES_OUTPUT, type
 export { buildTextEncoder, TEXT_INPUT } from './build-text-encoder.ts';
 export { writeOnnxModel, type WrittenFile, type WrittenModel } from './write-onnx.ts';
 export type { EncoderGraphOptions, Precision } from './transformer-graph.ts';
+export { quantizeLinearWeight, type QuantizedLinear } from './quantize-int8.ts';
+export {
+  checkImageVariant, compareImageEmbeddings, IMAGE_VARIANT_THRESHOLDS, type CheckImageVariantOptions, type ImageVariantCheck, type TileAgreement,
+} from './check-variant.ts';

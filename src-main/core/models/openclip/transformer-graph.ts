@@ -3,23 +3,34 @@
  * residual attention block (plain ONNX ops, or ONNX Runtime's fused com.microsoft operators),
  * and L2 normalisation.
  *
- * Linear layers are always `MatMul(x, Wᵀ)` with Wᵀ an initializer ([in, out]), followed by a
- * bias Add (or a fused op taking the bias), so a later dynamic int8 pass can swap each for
- * MatMulInteger / DynamicQuantizeMatMul.
+ * Linear layers are built in one place (`TowerGraph.matmul`): `MatMul(x, Wᵀ)` with Wᵀ an
+ * initializer ([in, out]) followed by a bias Add in float, or, in the int8 precision,
+ * com.microsoft `DynamicQuantizeMatMul` over signed int8 Wᵀ with one scale per output channel
+ * (the activations are quantised to uint8 per tensor at run time, inside the operator). The
+ * one exception is the packed q,k,v projection, which com.microsoft Attention (fused graphs)
+ * and QAttention (int8, `attentionInt8`) take as their own weight input.
  */
 import { GraphBuilder, float, int, ints, type ElemType, type ModelOptions } from '../onnx/graph-builder.ts';
 import { throwIfAborted } from '../../errors.ts';
 import { toFloat16Array } from './float16.ts';
 import type { OpenClipWeights } from './openclip-weights.ts';
+import { quantizeLinearWeight } from './quantize-int8.ts';
 
-export type Precision = 'fp32' | 'fp16';
+/**
+ * fp32 and fp16: weights and compute in that type. int8: dynamic quantisation, i.e. every
+ * linear layer of the transformer has signed int8 weights (per output channel) and runs as an
+ * int8 GEMM on activations quantised at run time; everything else stays float32.
+ */
+export type Precision = 'fp32' | 'fp16' | 'int8';
 
 export interface EncoderGraphOptions {
-  /** Weights and compute in float32 or float16 (inputs and outputs stay float32). @default 'fp32' */
+  /** Weights and compute precision (inputs and outputs stay float32). @default 'fp32' */
   precision?: Precision;
   /**
    * Use ONNX Runtime's fused com.microsoft operators (Attention, SkipLayerNormalization,
-   * BiasGelu). Such graphs run only on ONNX Runtime. @default false
+   * BiasGelu). Such graphs run only on ONNX Runtime. int8 graphs use com.microsoft operators
+   * either way (DynamicQuantizeMatMul, QAttention); there `fused` only adds
+   * SkipLayerNormalization and BiasGelu, which were slower on CPU. @default false
    */
   fused?: boolean;
   signal?: AbortSignal;
@@ -30,8 +41,8 @@ export interface EncoderGraphOptions {
 export const LAYER_NORM_EPS = 1e-5;
 const MS_DOMAIN = 'com.microsoft';
 
-export function modelOptions(fused: boolean, metadata: Record<string, string>): ModelOptions {
-  return { opset: 17, domains: fused ? { [MS_DOMAIN]: 1 } : {}, producer: 'mslens', metadata };
+export function modelOptions(contribOps: boolean, metadata: Record<string, string>): ModelOptions {
+  return { opset: 17, domains: contribOps ? { [MS_DOMAIN]: 1 } : {}, producer: 'mslens', metadata };
 }
 
 /** Row-major [rows, cols] → [cols, rows]. */
@@ -65,13 +76,21 @@ export interface TowerShape {
 /** Emits graph nodes in one precision; reads weights as it goes, so only the graph holds them. */
 export class TowerGraph {
   readonly dtype: ElemType;
+  /** Linear layers as DynamicQuantizeMatMul (q,k,v: QAttention) over int8 weights. */
+  readonly int8: boolean;
   readonly fused: boolean;
   private readonly signal: AbortSignal | undefined;
   private readonly onTensor: (() => void) | undefined;
   private causalMask: string | undefined;
 
+  /** Whether the graph uses com.microsoft operators (fused ops, or int8's quantised ones). */
+  get contribOps(): boolean {
+    return this.fused || this.int8;
+  }
+
   constructor(readonly g: GraphBuilder, readonly w: OpenClipWeights, opts: EncoderGraphOptions) {
     this.dtype = opts.precision === 'fp16' ? 'float16' : 'float32';
+    this.int8 = opts.precision === 'int8';
     this.fused = opts.fused ?? false;
     this.signal = opts.signal;
     this.onTensor = opts.onTensor;
@@ -109,12 +128,33 @@ export class TowerGraph {
   }
 
   /**
-   * x @ Wᵀ for the torch Linear weight `name` ([out, in]), without bias. Every linear layer
-   * of the towers except the fused Attention's q,k,v goes through here: the one place a
-   * quantised variant (DynamicQuantizeMatMul / MatMulInteger) would change.
+   * A torch Linear weight [out, in] as int8 Wᵀ [in, out] plus its per-output-channel scales
+   * [out] (float32), for DynamicQuantizeMatMul / QAttention.
    */
-  async matmul(x: string, name: string, out: number, inp: number): Promise<string> {
-    return this.g.op('MatMul', [x, await this.linearWeight(name, out, inp)]);
+  async quantizedWeight(name: string, out: number, inp: number): Promise<{ weight: string; scale: string }> {
+    const q = quantizeLinearWeight(await this.read(name, [out, inp]), out, inp);
+    const base = name.replace(/[^A-Za-z0-9_.]/g, '_');
+    return {
+      weight: this.g.tensor(this.g.fresh(`${base}_int8`), 'int8', [inp, out], q.weight),
+      scale: this.g.tensor(this.g.fresh(`${base}_scale`), 'float32', [out], q.scale),
+    };
+  }
+
+  /**
+   * x @ Wᵀ (+ b) for the torch Linear weight `name` ([out, in]) and optional bias tensor
+   * `bias`. Every linear layer of the towers goes through here, except the q,k,v projection
+   * inside com.microsoft Attention / QAttention (`attentionFused`, `attentionInt8`). In int8
+   * this is one DynamicQuantizeMatMul (the bias folded in); otherwise MatMul and a bias Add.
+   */
+  async matmul(x: string, name: string, out: number, inp: number, bias?: string): Promise<string> {
+    if (this.int8) {
+      const { weight, scale } = await this.quantizedWeight(name, out, inp);
+      const b = bias ? [await this.param(bias, [out])] : [];
+      // inputs: A, B (int8), b_scale, b_zero_point (absent: symmetric), bias
+      return this.g.op('DynamicQuantizeMatMul', [x, weight, scale, ...(b.length ? ['', ...b] : [])], {}, MS_DOMAIN);
+    }
+    const y = this.g.op('MatMul', [x, await this.linearWeight(name, out, inp)]);
+    return bias ? this.g.op('Add', [y, await this.param(bias, [out])]) : y;
   }
 
   toCompute(x: string): string {
@@ -155,7 +195,7 @@ export class TowerGraph {
     const g = this.g;
     const D = t.width;
     const d = D / t.heads;
-    const qkv = g.op('Add', [await this.matmul(h, `${prefix}attn.in_proj_weight`, 3 * D, D), await this.param(`${prefix}attn.in_proj_bias`, [3 * D])]); // [N, S, 3D]
+    const qkv = await this.matmul(h, `${prefix}attn.in_proj_weight`, 3 * D, D, `${prefix}attn.in_proj_bias`); // [N, S, 3D]
     // [N, S, 3, H, d] → [3, N, H, S, d]
     const heads = g.op('Transpose', [g.op('Reshape', [qkv, g.i64([0, 0, 3, t.heads, d])])], { perm: ints([2, 0, 3, 1, 4]) });
     const pick = (i: number) => g.op('Gather', [heads, g.i64([i], [])], { axis: int(0) });
@@ -166,6 +206,31 @@ export class TowerGraph {
     const probs = g.op('Softmax', [scores], { axis: int(-1) });
     const ctx = g.op('MatMul', [probs, pick(2)]); // [N, H, S, d]
     return g.op('Reshape', [g.op('Transpose', [ctx], { perm: ints([0, 2, 1, 3]) }), g.i64([0, 0, D])]);
+  }
+
+  /** com.microsoft Attention: the packed q,k,v projection [D, 3D] and attention in one op. */
+  private async attentionFused(h: string, p: string, t: TowerShape): Promise<string> {
+    const D = t.width;
+    const wqkv = await this.linearWeight(`${p}attn.in_proj_weight`, 3 * D, D);
+    const bqkv = await this.param(`${p}attn.in_proj_bias`, [3 * D]);
+    return this.g.op('Attention', [h, wqkv, bqkv], { num_heads: int(t.heads), unidirectional: int(t.causal ? 1 : 0) }, MS_DOMAIN);
+  }
+
+  /**
+   * int8 attention: com.microsoft QAttention, i.e. the q,k,v projection as an int8 GEMM (the
+   * input quantised per tensor to uint8 by DynamicQuantizeLinear, the packed weights int8 per
+   * output column) followed by float32 attention inside the same kernel. On ORT 1.30 CPU this
+   * beat DynamicQuantizeMatMul + the plain attention subgraph (whose Split/Transpose copies
+   * ONNX Runtime does not fuse away) and DynamicQuantizeMatMul + MultiHeadAttention.
+   */
+  private async attentionInt8(h: string, p: string, t: TowerShape): Promise<string> {
+    const g = this.g;
+    const D = t.width;
+    const { weight, scale } = await this.quantizedWeight(`${p}attn.in_proj_weight`, 3 * D, D);
+    const bqkv = await this.param(`${p}attn.in_proj_bias`, [3 * D]);
+    const [hq, hScale, hZero] = g.node('DynamicQuantizeLinear', [h], {}, { outputs: 3 });
+    // inputs: input, weight, bias, input_scale, weight_scale, mask_index (none), input_zero_point
+    return g.op('QAttention', [hq, weight, bqkv, hScale, scale, '', hZero], { num_heads: int(t.heads), unidirectional: int(t.causal ? 1 : 0) }, MS_DOMAIN);
   }
 
   /**
@@ -182,14 +247,11 @@ export class TowerGraph {
     for (let i = 0; i < t.layers; i++) {
       const p = `${blockPrefix}${i}.`;
       const h = await this.norm(x, `${p}ln_1`, D);
-      const a = await this.attentionPlain(h, p, t);
-      const o = await this.matmul(a, `${p}attn.out_proj.weight`, D, D);
-      x = g.op('Add', [x, g.op('Add', [o, await this.param(`${p}attn.out_proj.bias`, [D])])]);
+      const a = this.int8 ? await this.attentionInt8(h, p, t) : await this.attentionPlain(h, p, t);
+      x = g.op('Add', [x, await this.matmul(a, `${p}attn.out_proj.weight`, D, D, `${p}attn.out_proj.bias`)]);
       const h2 = await this.norm(x, `${p}ln_2`, D);
-      const fc = await this.matmul(h2, `${p}mlp.c_fc.weight`, t.mlpWidth, D);
-      const f = this.gelu(g.op('Add', [fc, await this.param(`${p}mlp.c_fc.bias`, [t.mlpWidth])]), t.quickGelu);
-      const pr = await this.matmul(f, `${p}mlp.c_proj.weight`, D, t.mlpWidth);
-      x = g.op('Add', [x, g.op('Add', [pr, await this.param(`${p}mlp.c_proj.bias`, [D])])]);
+      const f = this.gelu(await this.matmul(h2, `${p}mlp.c_fc.weight`, t.mlpWidth, D, `${p}mlp.c_fc.bias`), t.quickGelu);
+      x = g.op('Add', [x, await this.matmul(f, `${p}mlp.c_proj.weight`, D, t.mlpWidth, `${p}mlp.c_proj.bias`)]);
     }
     return this.norm(x, finalNorm, D);
   }
@@ -207,9 +269,7 @@ export class TowerGraph {
     let h = await this.norm(x, `${blockPrefix}0.ln_1`, D);
     for (let i = 0; i < t.layers; i++) {
       const p = `${blockPrefix}${i}.`;
-      const wqkv = await this.linearWeight(`${p}attn.in_proj_weight`, 3 * D, D);
-      const bqkv = await this.param(`${p}attn.in_proj_bias`, [3 * D]);
-      const a = g.op('Attention', [h, wqkv, bqkv], { num_heads: int(t.heads), unidirectional: int(t.causal ? 1 : 0) }, MS_DOMAIN);
+      const a = this.int8 ? await this.attentionInt8(h, p, t) : await this.attentionFused(h, p, t);
       const o = await this.matmul(a, `${p}attn.out_proj.weight`, D, D);
       const bo = await this.param(`${p}attn.out_proj.bias`, [D]);
       const g2 = await this.param(`${p}ln_2.weight`, [D]);
