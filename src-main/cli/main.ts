@@ -47,7 +47,7 @@ async function confirmLicence(arg: Record<string, unknown>, io: CliIo, install: 
   const notice = probe.error.message.replace(/ To accept it.*$/, '');
   io.stderr.write(`${notice}\n`);
   if (arg.acceptLicence === true) return true;
-  if (!process.stdin.isTTY) return probe.error.message;
+  if (!process.stdin.isTTY) return `the licence above was not accepted; to accept it and install, run \`mslens models install ${String(arg.id)} --accept-licence\`.`;
   const rl = createInterface({ input: process.stdin, output: io.stderr });
   const answer = await rl.question('Accept this licence and install? [y/N] ');
   rl.close();
