@@ -17,6 +17,17 @@ export const IMAGE_INPUT = 'pixels';
 export const EMBEDDING_OUTPUT = 'embedding';
 export const FEATURES_OUTPUT = 'features';
 
+/** Both towers end alike: features = pooled @ projection (output `features`), and their unit vector (`embedding`). */
+export async function projectOutputs(t: TowerGraph, pooled: string, projection: string, width: number, embedDim: number): Promise<void> {
+  const g = t.g;
+  const proj = await t.param(projection, [width, embedDim]);
+  const features = t.toFloat32(g.op('MatMul', [pooled, proj]));
+  g.alias(features, FEATURES_OUTPUT);
+  g.output(FEATURES_OUTPUT, 'float32', ['batch', embedDim]);
+  g.alias(t.l2Normalize(FEATURES_OUTPUT), EMBEDDING_OUTPUT);
+  g.output(EMBEDDING_OUTPUT, 'float32', ['batch', embedDim]);
+}
+
 export async function buildImageEncoder(weights: OpenClipWeights, cfg: OpenClipConfig, opts: EncoderGraphOptions = {}): Promise<BuiltGraph> {
   const v = cfg.vision;
   const C = weights.bands;
@@ -54,13 +65,7 @@ export async function buildImageEncoder(weights: OpenClipWeights, cfg: OpenClipC
 
   // pool_type 'tok': class token, then @ proj
   const pooled = g.op('Gather', [normed, g.i64([0], [])], { axis: int(1) });
-  const proj = await t.param('visual.proj', [D, cfg.embedDim]);
-  const features = t.toFloat32(g.op('MatMul', [pooled, proj]));
-  g.alias(features, FEATURES_OUTPUT);
-  g.output(FEATURES_OUTPUT, 'float32', ['batch', cfg.embedDim]);
-  g.alias(t.l2Normalize(FEATURES_OUTPUT), EMBEDDING_OUTPUT);
-  g.output(EMBEDDING_OUTPUT, 'float32', ['batch', cfg.embedDim]);
-
+  await projectOutputs(t, pooled, 'visual.proj', D, cfg.embedDim);
   return {
     graph: g,
     modelOptions: modelOptions(t.contribOps, {

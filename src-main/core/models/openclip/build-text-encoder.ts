@@ -8,7 +8,7 @@ import { GraphBuilder, int } from '../onnx/graph-builder.ts';
 import type { OpenClipConfig } from './openclip-config.ts';
 import type { OpenClipWeights } from './openclip-weights.ts';
 import { TowerGraph, modelOptions, type EncoderGraphOptions } from './transformer-graph.ts';
-import { EMBEDDING_OUTPUT, FEATURES_OUTPUT, type BuiltGraph } from './build-image-encoder.ts';
+import { projectOutputs, type BuiltGraph } from './build-image-encoder.ts';
 
 export const TEXT_INPUT = 'tokens';
 
@@ -32,12 +32,7 @@ export async function buildTextEncoder(weights: OpenClipWeights, cfg: OpenClipCo
   // x[arange(N), tokens.argmax(-1)]
   const eot = g.op('ArgMax', [tokens], { axis: int(1), keepdims: int(1) }); // [N, 1]
   const pooled = g.op('GatherND', [normed, eot], { batch_dims: int(1) }); // [N, D]
-  const proj = await t.param('text_projection', [D, cfg.embedDim]);
-  const features = t.toFloat32(g.op('MatMul', [pooled, proj]));
-  g.alias(features, FEATURES_OUTPUT);
-  g.output(FEATURES_OUTPUT, 'float32', ['batch', cfg.embedDim]);
-  g.alias(t.l2Normalize(FEATURES_OUTPUT), EMBEDDING_OUTPUT);
-  g.output(EMBEDDING_OUTPUT, 'float32', ['batch', cfg.embedDim]);
+  await projectOutputs(t, pooled, 'text_projection', D, cfg.embedDim);
 
   return {
     graph: g,
