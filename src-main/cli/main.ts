@@ -3,6 +3,7 @@
  * dispatch, prints results (JSON with --json) on stdout, progress on stderr, and exits non-zero
  * with a one-line message on bad input.
  */
+import { statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
@@ -23,7 +24,7 @@ function help(): string {
     ...Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`),
     `  ${SERVE_USAGE}\n      ${SERVE_SUMMARY}`,
     '',
-    'Every command takes --json (machine-readable stdout). INDEX may also be a scene: it is indexed first, or taken from the cache.',
+    'Every command takes --json (machine-readable stdout). INDEX may also be a scene (a GeoTIFF, or a folder of per-band files): it is indexed first, or taken from the cache.',
     'Data folder: MSLENS_HOME, or the platform app-data folder.',
   ].join('\n');
 }
@@ -111,7 +112,8 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       const given = Array.isArray(arg.index) ? (arg.index as string[]) : [arg.index as string];
       const paths: string[] = [];
       for (const p of given) {
-        if (!SCENE_EXT.has(extname(p).toLowerCase())) { paths.push(p); continue; }
+        const isScene = SCENE_EXT.has(extname(p).toLowerCase()) || statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+        if (!isScene) { paths.push(p); continue; }
         const built = await call('buildIndex', { scene: p });
         if (!built.ok) return fail(built.error.message, 1);
         paths.push((built.value as { path: string }).path);

@@ -10,9 +10,9 @@ import { identifyBands } from './band-table.ts';
 import { makeBlockReader, type BlockReader } from './block-reader.ts';
 import { requireCrs } from './crs.ts';
 import { useNativeDeflate } from './native-deflate.ts';
-import type { BandName, BandSource, GeoTransform, PixelWindow, RasterInfo, SampleType } from './types.ts';
+import type { BandName, BandSource, Crs, GeoTransform, PixelWindow, RasterInfo, SampleType } from './types.ts';
 
-const SAMPLE_TYPES: Record<string, SampleType> = {
+export const SAMPLE_TYPES: Record<string, SampleType> = {
   '1:8': 'uint8', '2:8': 'int8', '1:16': 'uint16', '2:16': 'int16',
   '1:32': 'uint32', '2:32': 'int32', '3:32': 'float32', '3:64': 'float64',
 };
@@ -32,7 +32,7 @@ async function bandDescriptions(image: GeoTIFFImage, count: number): Promise<(st
 }
 
 /** The +1000 of processing baseline 04.00, when the file declares it (GDAL offset items or BOA_ADD_OFFSET). */
-function radiometricOffset(dataset: Record<string, unknown> | null, band0: Record<string, unknown> | null): number {
+export function radiometricOffset(dataset: Record<string, unknown> | null, band0: Record<string, unknown> | null): number {
   const boa = Number(dataset?.BOA_ADD_OFFSET ?? dataset?.RADIO_ADD_OFFSET ?? NaN);
   if (Number.isFinite(boa) && boa !== 0) return -boa;
   const offset = Number(band0?.OFFSET ?? NaN);
@@ -41,7 +41,7 @@ function radiometricOffset(dataset: Record<string, unknown> | null, band0: Recor
   return 0;
 }
 
-function acquisitionDate(path: string, dataset: Record<string, unknown> | null): string | undefined {
+export function acquisitionDate(path: string, dataset: Record<string, unknown> | null): string | undefined {
   for (const key of ['ACQUISITION_DATE', 'DATATAKE_1_DATATAKE_SENSING_START', 'PRODUCT_START_TIME', 'SENSING_TIME']) {
     const v = dataset?.[key];
     if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) return v.slice(0, 10);
@@ -50,7 +50,7 @@ function acquisitionDate(path: string, dataset: Record<string, unknown> | null):
   return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
 }
 
-async function checkNotTruncated(path: string, image: GeoTIFFImage): Promise<void> {
+export async function checkNotTruncated(path: string, image: GeoTIFFImage): Promise<void> {
   const fd = image.fileDirectory;
   const tiled = fd.hasTag('TileOffsets');
   const offsets = (await fd.loadValue(tiled ? 'TileOffsets' : 'StripOffsets')) as ArrayLike<number> | undefined;
@@ -62,7 +62,7 @@ async function checkNotTruncated(path: string, image: GeoTIFFImage): Promise<voi
   if (end > size) throw unreadable(path, `the file is truncated (${size} bytes of ${end})`);
 }
 
-function geoTransform(path: string, image: GeoTIFFImage): GeoTransform {
+export function geoTransform(path: string, image: GeoTIFFImage): GeoTransform {
   let origin: number[];
   let res: number[];
   try {
@@ -72,6 +72,13 @@ function geoTransform(path: string, image: GeoTIFFImage): GeoTransform {
     throw new MslensError('NO_GEOREFERENCE', `${basename(path)} has no georeferencing (no tie point or transform). mslens needs to know where the scene is: export it as a GeoTIFF with its CRS and geotransform.`, { path }, { cause: err });
   }
   return [origin[0], res[0], 0, origin[1], 0, res[1]];
+}
+
+/** The image's CRS from its GeoKeys (NO_GEOREFERENCE when absent or not placeable). */
+export function imageCrs(path: string, image: GeoTIFFImage): Crs {
+  const geoKeys = image.getGeoKeys();
+  const epsg = (geoKeys?.ProjectedCSTypeGeoKey ?? geoKeys?.GeographicTypeGeoKey) as number | undefined;
+  return requireCrs(epsg && epsg !== 32767 ? epsg : undefined, basename(path));
 }
 
 export class GeoTiffSource implements BandSource {
@@ -97,9 +104,7 @@ export class GeoTiffSource implements BandSource {
     const sampleType = SAMPLE_TYPES[`${image.getSampleFormat(0)}:${image.getBitsPerSample(0)}`];
     if (!sampleType) throw unreadable(path, `its sample type (format ${image.getSampleFormat(0)}, ${image.getBitsPerSample(0)} bits) is not supported`);
     const transform = geoTransform(path, image);
-    const geoKeys = image.getGeoKeys();
-    const epsg = (geoKeys?.ProjectedCSTypeGeoKey ?? geoKeys?.GeographicTypeGeoKey) as number | undefined;
-    const crs = requireCrs(epsg && epsg !== 32767 ? epsg : undefined, basename(path));
+    const crs = imageCrs(path, image);
     const dataset = await image.getGDALMetadata(null).catch(() => null);
     const band0 = await image.getGDALMetadata(0).catch(() => null);
     const info: RasterInfo = {

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { MslensError } from '../errors.ts';
+import { BandFilesSource, findBandFiles, isBandFolder } from './band-files-source.ts';
 import { GeoTiffSource } from './geotiff-source.ts';
 import type { BandSource } from './types.ts';
 
@@ -15,10 +16,19 @@ const TIFF_EXT = new Set(['.tif', '.tiff', '.gtiff', '']);
 export const OPENERS: SceneOpener[] = [
   {
     kind: 'cog-stack',
-    canOpen: async (path) => TIFF_EXT.has(extname(path).toLowerCase()) || (await isTiff(path)),
+    canOpen: async (path) => (await isFile(path)) && (TIFF_EXT.has(extname(path).toLowerCase()) || (await isTiff(path))),
     open: (path, signal) => GeoTiffSource.open(path, signal),
   },
+  {
+    kind: 'band-files',
+    canOpen: (path) => isBandFolder(path),
+    open: (path, signal) => BandFilesSource.open(path, { signal }),
+  },
 ];
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isFile() ?? false;
+}
 
 async function isTiff(path: string): Promise<boolean> {
   const { open } = await import('node:fs/promises');
@@ -35,9 +45,15 @@ async function isTiff(path: string): Promise<boolean> {
 export async function openScene(path: string, signal?: AbortSignal): Promise<BandSource> {
   const st = await stat(path).catch(() => null);
   if (!st) throw new MslensError('NOT_FOUND', `${path} does not exist. Check the path, or run \`mslens demo\` to make a demo scene.`, { path });
-  if (!st.isFile()) throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is a folder. Open a GeoTIFF or COG file of the scene.`, { path });
   for (const opener of OPENERS) {
     if (await opener.canOpen(path)) return opener.open(path, signal);
+  }
+  if (st.isDirectory()) {
+    const jp2 = (await findBandFiles(path)).filter((f) => f.format === 'jp2');
+    const what = jp2.length
+      ? `holds JPEG 2000 band files (${jp2[0].name}${jp2.length > 1 ? ', …' : ''}), which mslens does not read yet. Convert them to GeoTIFF (\`gdal_translate -of COG\`), or open a GeoTIFF or COG stack of the scene`
+      : 'has no Sentinel-2 band files. Open a GeoTIFF or COG stack of the scene, or a folder with one GeoTIFF per band named like B02.tif, T33UUP_20240612T101031_B02_10m.tif or blue.tif (Earth Search names)';
+    throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is a folder that ${what}.`, { path });
   }
   throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is not a format mslens opens. Open a Sentinel-2 GeoTIFF or COG.`, { path });
 }

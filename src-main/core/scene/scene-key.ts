@@ -1,12 +1,19 @@
 /**
  * A content key for a scene file, cheap enough for multi-GB files: sha256 over the size, the
  * first and last 1 MiB and 32 evenly spaced 64 KiB samples. Renaming or touching a file keeps
- * its key; changing its pixels or header changes it.
+ * its key; changing its pixels or header changes it. A folder of band files is keyed by its
+ * band files' names and keys.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { findBandFiles } from './band-files-source.ts';
 
 export async function sceneKey(path: string): Promise<string> {
+  if ((await stat(path)).isDirectory()) {
+    const hash = createHash('sha256').update('band-files;');
+    for (const f of await findBandFiles(path)) if (f.format === 'tiff') hash.update(`${f.name}:${await sceneKey(f.path)};`);
+    return hash.digest('hex').slice(0, 32);
+  }
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();

@@ -1,0 +1,362 @@
+/**
+ * A scene given as a folder of per-band GeoTIFFs (one band per file, each at its native
+ * resolution: Earth Search COGs, bands exported from a SAFE product, ...). The scene's grid is
+ * the 10 m grid of B02/B03/B04/B08; 10 m bands are read as they are (bit-identical to a stack),
+ * 20 m and 60 m bands are resampled onto the 10 m grid on the fly, window by window, reading only
+ * the part of each file the window needs (plus one pixel of margin for interpolation).
+ *
+ * Resampling is BILINEAR: it is what GDAL and rasterio users expect for continuous reflectance
+ * (`gdalwarp -r bilinear`, `rasterio.enums.Resampling.bilinear`), it is smooth (no blocky 20 m
+ * steps for the model to see as texture) and cheap (4 taps, separable weights computed once per
+ * window). The SCL layer, being categorical, is resampled with nearest neighbour instead.
+ *
+ * Pixel-centre convention (half-pixel centres, as GDAL, rasterio and torch align_corners=False):
+ * pixel (col, row) of a raster covers [col, col+1) × [row, row+1) in pixel space and its value
+ * sits at its centre (col + ½, row + ½). Output pixel i of the 10 m grid has its centre at
+ * X = X0 + (i + ½)·dx; in a source band with origin SX0 and pixel size sdx that is the
+ * continuous source coordinate u = (X − SX0)/sdx − ½, interpolated between source pixels
+ * ⌊u⌋ and ⌊u⌋+1 with weights 1−(u−⌊u⌋) and u−⌊u⌋ (the same along rows). For an aligned 20 m
+ * band, u = i/2 − ¼: output pixels sit a quarter of a source pixel either side of each source
+ * centre. Beyond the first or last source centre the edge pixel is repeated (edge clamping).
+ * Nodata taps are left out and the remaining weights renormalised (GDAL's behaviour); a pixel
+ * with no valid tap is nodata.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import { MslensError, isAbortError, throwIfAborted } from '../errors.ts';
+import { parseBandFileName, sceneFactsFromName, type BandFileName } from './band-file-names.ts';
+import { BAND_TABLE, MODEL_BANDS } from './band-table.ts';
+import { makeBlockReader, type BlockReader } from './block-reader.ts';
+import { SAMPLE_TYPES, acquisitionDate, checkNotTruncated, geoTransform, imageCrs, radiometricOffset } from './geotiff-source.ts';
+import { useNativeDeflate } from './native-deflate.ts';
+import { S2_BANDS, type BandName, type BandSource, type Crs, type GeoTransform, type PixelWindow, type RasterInfo, type SampleType } from './types.ts';
+
+const TEN_M: readonly BandName[] = ['B02', 'B03', 'B04', 'B08'];
+const BAND_ORDER: readonly BandName[] = [...S2_BANDS, 'SCL'];
+
+export interface FoundBandFile extends BandFileName {
+  name: string;
+  path: string;
+}
+
+/** The recognisable band files directly inside a folder (GeoTIFF and JPEG 2000), sorted by name. */
+export async function findBandFiles(folder: string): Promise<FoundBandFile[]> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() || e.isSymbolicLink())
+    .map((e) => ({ e, parsed: parseBandFileName(e.name) }))
+    .filter((x): x is { e: (typeof x)['e']; parsed: BandFileName } => x.parsed !== null)
+    .map(({ e, parsed }) => ({ ...parsed, name: e.name, path: join(folder, e.name) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** True for a folder holding at least one GeoTIFF band file. */
+export async function isBandFolder(path: string): Promise<boolean> {
+  const st = await stat(path).catch(() => null);
+  if (!st?.isDirectory()) return false;
+  return (await findBandFiles(path)).some((f) => f.format === 'tiff');
+}
+
+/** One window read of one band file, in that file's pixels (what the memory test looks at). */
+export interface FileRead {
+  band: BandName;
+  file: string;
+  window: PixelWindow;
+}
+
+export interface BandFilesOptions {
+  signal?: AbortSignal;
+  /** Called for every read of a band file. */
+  onFileRead?: (read: FileRead) => void;
+}
+
+interface BandFile {
+  band: BandName;
+  path: string;
+  tiff: GeoTIFF;
+  image: GeoTIFFImage;
+  blocks: BlockReader | null;
+  width: number;
+  height: number;
+  transform: GeoTransform;
+  crs: Crs;
+  nodata: number | null;
+  offset: number;
+  sampleType: SampleType;
+  /** True when the file is on the scene grid itself (read as is). */
+  onGrid: boolean;
+  scratch: Float32Array;
+  scratchBusy: boolean;
+}
+
+type OpenedFile = Omit<BandFile, 'onGrid' | 'scratch' | 'scratchBusy'>;
+
+function fileError(path: string, why: string, cause?: unknown): MslensError {
+  return new MslensError('SCENE_UNREADABLE', `${basename(path)} could not be read as a band GeoTIFF: ${why.replace(/\.+$/, '')}. A band folder holds one single-band GeoTIFF or COG per Sentinel-2 band.`, { path }, { cause });
+}
+
+async function openBandFile(f: FoundBandFile, signal?: AbortSignal): Promise<OpenedFile> {
+  let tiff: GeoTIFF;
+  let image: GeoTIFFImage;
+  try {
+    tiff = await fromFile(f.path, { signal } as never);
+    image = await tiff.getImage(0);
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    throw fileError(f.path, (err as Error).message || 'it is not a TIFF file', err);
+  }
+  try {
+    await checkNotTruncated(f.path, image);
+    const spp = image.getSamplesPerPixel();
+    if (spp !== 1) throw fileError(f.path, `it holds ${spp} bands, not one`);
+    const sampleType = SAMPLE_TYPES[`${image.getSampleFormat(0)}:${image.getBitsPerSample(0)}`];
+    if (!sampleType) throw fileError(f.path, `its sample type (format ${image.getSampleFormat(0)}, ${image.getBitsPerSample(0)} bits) is not supported`);
+    const dataset = await image.getGDALMetadata(null).catch(() => null);
+    const band0 = await image.getGDALMetadata(0).catch(() => null);
+    return {
+      band: f.band, path: f.path, tiff, image,
+      blocks: await makeBlockReader(tiff, image),
+      width: image.getWidth(), height: image.getHeight(),
+      transform: geoTransform(f.path, image),
+      crs: imageCrs(f.path, image),
+      nodata: image.getGDALNoData(),
+      offset: radiometricOffset(dataset, band0),
+      sampleType,
+    };
+  } catch (err) {
+    tiff.close?.();
+    throw err;
+  }
+}
+
+const near = (a: number, b: number, tol: number): boolean => Math.abs(a - b) <= tol;
+
+function sameGrid(a: { width: number; height: number; transform: GeoTransform }, b: typeof a): boolean {
+  const tol = Math.abs(b.transform[1]) * 1e-6;
+  return a.width === b.width && a.height === b.height && a.transform.every((v, i) => near(v, b.transform[i], tol));
+}
+
+/** Per output pixel along one axis: the two source taps (window-local) and the weight of the second. */
+interface AxisPlan {
+  start: number;
+  count: number;
+  lo: Int32Array;
+  hi: Int32Array;
+  w: Float32Array;
+}
+
+/**
+ * Maps output pixels first..first+n-1 (origin o, pixel size d) onto a source axis (origin so,
+ * pixel size sd, n pixels): u = (o + (i + ½)·d − so)/sd − ½, clamped to the edge pixels.
+ */
+function planAxis(first: number, n: number, o: number, d: number, so: number, sd: number, size: number, nearest: boolean): AxisPlan {
+  const lo = new Int32Array(n);
+  const hi = new Int32Array(n);
+  const w = new Float32Array(n);
+  const clamp = (k: number): number => (k < 0 ? 0 : k >= size ? size - 1 : k);
+  for (let k = 0; k < n; k++) {
+    const u = (o + (first + k + 0.5) * d - so) / sd - 0.5;
+    if (nearest) {
+      lo[k] = hi[k] = clamp(Math.floor(u + 0.5));
+      continue;
+    }
+    const f = Math.floor(u);
+    lo[k] = clamp(f);
+    hi[k] = clamp(f + 1);
+    w[k] = u - f;
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  for (let k = 0; k < n; k++) {
+    min = Math.min(min, lo[k], hi[k]);
+    max = Math.max(max, lo[k], hi[k]);
+  }
+  for (let k = 0; k < n; k++) {
+    lo[k] -= min;
+    hi[k] -= min;
+  }
+  return { start: min, count: max - min + 1, lo, hi, w };
+}
+
+export class BandFilesSource implements BandSource {
+  private constructor(
+    readonly info: RasterInfo,
+    /** MGRS tile id (e.g. "33UUP") when the file or folder names give one. */
+    readonly tile: string | undefined,
+    /** The file each band is read from. */
+    readonly files: ReadonlyMap<BandName, string>,
+    private readonly bands: ReadonlyMap<BandName, BandFile>,
+    private readonly onFileRead?: (read: FileRead) => void,
+  ) {}
+
+  static async open(folder: string, opts: BandFilesOptions = {}): Promise<BandFilesSource> {
+    useNativeDeflate();
+    const found = await findBandFiles(folder);
+    const tiffs = found.filter((f) => f.format === 'tiff');
+    const foundBands = [...new Set(tiffs.map((f) => f.band))].sort((a, b) => BAND_ORDER.indexOf(a) - BAND_ORDER.indexOf(b));
+    const missing = MODEL_BANDS.filter((b) => !foundBands.includes(b));
+    if (missing.length) {
+      const jp2 = missing.filter((b) => found.some((f) => f.format === 'jp2' && f.band === b));
+      const example = (b: BandName): string => (b === 'SCL' ? 'SCL.tif' : `${b}.tif or ${BAND_TABLE[b].commonName}.tif`);
+      throw new MslensError(
+        'BANDS_MISSING',
+        `${basename(folder)} has ${foundBands.length ? `band files for ${foundBands.join(' ')}` : 'no GeoTIFF band files'} but no ${missing.join(', ')}. mslens needs one GeoTIFF per band for ${MODEL_BANDS.join(' ')} (named like ${example(missing[0])})${jp2.length ? `; ${jp2.join(', ')} ${jp2.length === 1 ? 'is' : 'are'} there as JPEG 2000, which mslens does not read yet: convert with \`gdal_translate -of COG\`` : ''}.`,
+        { path: folder, missing: missing.join(','), found: foundBands.join(',') },
+      );
+    }
+
+    const opened: OpenedFile[] = [];
+    try {
+      for (const f of tiffs) {
+        throwIfAborted(opts.signal);
+        opened.push(await openBandFile(f, opts.signal));
+      }
+      // One file per band: when a band comes twice (B02.tif and blue.tif, B05_20m and B05_60m),
+      // the finest one is used; two at the same resolution are ambiguous.
+      const byBand = new Map<BandName, OpenedFile>();
+      for (const f of [...opened].sort((a, b) => Math.abs(a.transform[1]) - Math.abs(b.transform[1]))) {
+        const prev = byBand.get(f.band);
+        if (!prev) byBand.set(f.band, f);
+        else if (near(Math.abs(prev.transform[1]), Math.abs(f.transform[1]), 1e-9)) {
+          throw new MslensError('SCENE_UNREADABLE', `${basename(folder)} has two files for ${f.band} at the same resolution: ${basename(prev.path)} and ${basename(f.path)}. Keep one of them in the folder.`, { path: folder, band: f.band });
+        }
+      }
+      const ref = TEN_M.map((b) => byBand.get(b)).find((f) => f) ?? [...byBand.values()].sort((a, b) => Math.abs(a.transform[1]) - Math.abs(b.transform[1]))[0];
+      const refName = basename(ref.path);
+      const extent = (f: { width: number; height: number; transform: GeoTransform }): [number, number, number, number] => {
+        const [x0, dx, , y0, , dy] = f.transform;
+        return [x0, y0, x0 + f.width * dx, y0 + f.height * dy];
+      };
+      const refExtent = extent(ref);
+      for (const f of byBand.values()) {
+        if (f.crs.epsg !== ref.crs.epsg) {
+          throw new MslensError('SCENE_UNREADABLE', `${basename(f.path)} is in EPSG:${f.crs.epsg} but ${refName} is in EPSG:${ref.crs.epsg}. All band files of a scene folder must share one CRS and extent: use the bands of one product, or reproject with \`gdalwarp -t_srs EPSG:${ref.crs.epsg}\`.`, { path: f.path, epsg: f.crs.epsg, expected: ref.crs.epsg });
+        }
+        if (TEN_M.includes(f.band) && Math.abs(f.transform[1]) <= Math.abs(ref.transform[1]) * 1.000001 && !sameGrid(f, ref)) {
+          throw new MslensError('SCENE_UNREADABLE', `${basename(f.path)} is not on the same 10 m grid as ${refName} (${f.width}×${f.height} px at origin ${f.transform[0]}, ${f.transform[3]} vs ${ref.width}×${ref.height} px at ${ref.transform[0]}, ${ref.transform[3]}). All band files of a scene folder must share one CRS and extent: use the bands of one product.`, { path: f.path });
+        }
+        // Extents agree to within half a pixel of the band's own resolution.
+        const tol = Math.abs(f.transform[1]) / 2 + 1e-6;
+        const e = extent(f);
+        if (!e.every((v, i) => near(v, refExtent[i], tol))) {
+          const fmt = (x: number[]): string => x.map((v) => Math.round(v * 100) / 100).join(', ');
+          throw new MslensError('SCENE_UNREADABLE', `${basename(f.path)} covers ${fmt(e)} but ${refName} covers ${fmt(refExtent)} (EPSG:${ref.crs.epsg}, left top right bottom). All band files of a scene folder must share one CRS and extent: use the bands of one product, or cut them to one window with \`gdal_translate -projwin\`.`, { path: f.path });
+        }
+      }
+      const offsets = [...new Set([...byBand.values()].map((f) => f.offset).filter((o) => o !== 0))];
+      if (offsets.length > 1) {
+        throw new MslensError('SCENE_UNREADABLE', `The band files of ${basename(folder)} declare different radiometric offsets (${offsets.join(', ')}). Use the bands of one product.`, { path: folder });
+      }
+      const nodata = ref.nodata ?? [...byBand.values()].find((f) => f.nodata !== null)?.nodata ?? null;
+      const bandNames = [...byBand.keys()].sort((a, b) => BAND_ORDER.indexOf(a) - BAND_ORDER.indexOf(b));
+      const dataset = await ref.image.getGDALMetadata(null).catch(() => null);
+      const facts = [...byBand.values()].map((f) => sceneFactsFromName(basename(f.path)));
+      const folderFacts = sceneFactsFromName(basename(folder));
+      const info: RasterInfo = {
+        width: ref.width,
+        height: ref.height,
+        bands: bandNames,
+        sampleType: ref.sampleType,
+        nodata,
+        crs: ref.crs,
+        transform: ref.transform,
+        radiometricOffset: offsets[0] ?? 0,
+        date: acquisitionDate(ref.path, dataset) ?? facts.find((x) => x.date)?.date ?? folderFacts.date,
+      };
+      const tile = facts.find((x) => x.tile)?.tile ?? folderFacts.tile;
+      const bands = new Map<BandName, BandFile>();
+      for (const [b, f] of byBand) bands.set(b, { ...f, onGrid: sameGrid(f, ref), scratch: new Float32Array(0), scratchBusy: false });
+      for (const f of opened) if (!bands.has(f.band) || bands.get(f.band)!.path !== f.path) f.tiff.close?.();
+      return new BandFilesSource(info, tile, new Map([...bands].map(([b, f]) => [b, f.path])), bands, opts.onFileRead);
+    } catch (err) {
+      for (const f of opened) f.tiff.close?.();
+      throw err;
+    }
+  }
+
+  private async readFile(f: BandFile, win: PixelWindow, signal: AbortSignal | undefined, into?: Float32Array): Promise<Float32Array> {
+    this.onFileRead?.({ band: f.band, file: f.path, window: { ...win } });
+    const n = win.width * win.height;
+    if (f.blocks) return (await f.blocks.read(win, [0], signal, into ? [into] : undefined))[0];
+    const [r] = (await f.image.readRasters({ window: [win.x, win.y, win.x + win.width, win.y + win.height], samples: [0], interleave: false, signal })) as unknown as ArrayLike<number>[];
+    const out = into && into.length >= n ? into.subarray(0, n) : new Float32Array(n);
+    out.set(r);
+    return out;
+  }
+
+  async readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal, into?: Float32Array[]): Promise<Float32Array[]> {
+    const n = win.width * win.height;
+    const files = bands.map((b) => {
+      const f = this.bands.get(b);
+      if (!f) throw new MslensError('BANDS_MISSING', `The scene folder has no file for ${b}.`, { band: b });
+      return f;
+    });
+    const outNodata = this.info.nodata;
+    return Promise.all(files.map(async (f, k) => {
+      const out = into?.[k] && into[k].length >= n ? into[k].subarray(0, n) : new Float32Array(n);
+      if (f.onGrid) {
+        const got = await this.readFile(f, win, signal, out);
+        if (f.nodata !== null && outNodata !== null && f.nodata !== outNodata) for (let i = 0; i < n; i++) if (got[i] === f.nodata) got[i] = outNodata;
+        return got;
+      }
+      const [x0, dx, , y0, , dy] = this.info.transform;
+      const [sx0, sdx, , sy0, , sdy] = f.transform;
+      const nearest = f.band === 'SCL';
+      const px = planAxis(win.x, win.width, x0, dx, sx0, sdx, f.width, nearest);
+      const py = planAxis(win.y, win.height, y0, dy, sy0, sdy, f.height, nearest);
+      const sw = px.count;
+      const need = sw * py.count;
+      // The source window buffer is kept per file for the next window, unless another read is using it.
+      const own = !f.scratchBusy;
+      if (own && f.scratch.length < need) f.scratch = new Float32Array(need);
+      if (own) f.scratchBusy = true;
+      try {
+        const src = await this.readFile(f, { x: px.start, y: py.start, width: sw, height: py.count }, signal, own ? f.scratch.subarray(0, need) : undefined);
+        resample(src, sw, px, py, out, win.width, f.nodata, outNodata);
+      } finally {
+        if (own) f.scratchBusy = false;
+      }
+      return out;
+    }));
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.bands.values()) f.tiff.close?.();
+  }
+}
+
+/** Bilinear (or, with equal taps, nearest) interpolation of a source window onto the output window. */
+function resample(src: Float32Array, sw: number, px: AxisPlan, py: AxisPlan, out: Float32Array, ow: number, nodata: number | null, outNodata: number | null): void {
+  const oh = py.lo.length;
+  for (let j = 0; j < oh; j++) {
+    const r0 = py.lo[j] * sw;
+    const r1 = py.hi[j] * sw;
+    const fy = py.w[j];
+    const o = j * ow;
+    for (let i = 0; i < ow; i++) {
+      const c0 = px.lo[i];
+      const c1 = px.hi[i];
+      const fx = px.w[i];
+      const v00 = src[r0 + c0];
+      const v01 = src[r0 + c1];
+      const v10 = src[r1 + c0];
+      const v11 = src[r1 + c1];
+      if (nodata === null || (v00 !== nodata && v01 !== nodata && v10 !== nodata && v11 !== nodata)) {
+        out[o + i] = (v00 * (1 - fx) + v01 * fx) * (1 - fy) + (v10 * (1 - fx) + v11 * fx) * fy;
+        continue;
+      }
+      // Leave nodata taps out and renormalise the rest.
+      let sum = 0;
+      let wsum = 0;
+      const tap = (v: number, w: number): void => {
+        if (w > 0 && v !== nodata) { sum += v * w; wsum += w; }
+      };
+      tap(v00, (1 - fx) * (1 - fy));
+      tap(v01, fx * (1 - fy));
+      tap(v10, (1 - fx) * fy);
+      tap(v11, fx * fy);
+      out[o + i] = wsum > 0 ? sum / wsum : (outNodata ?? nodata);
+    }
+  }
+}
