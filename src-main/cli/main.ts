@@ -107,13 +107,18 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       if (err instanceof UsageError) return fail(`${err.message}. Usage: ${command.usage}`, 2);
       throw err;
     }
-    // INDEX given as a scene: index it first (the cache makes this free the second time).
+    // INDEX given as a scene: index it first with the default model (the cache makes this free
+    // the second time). A query that model cannot embed is refused before, not after, indexing.
     if (arg.index !== undefined) {
       const given = Array.isArray(arg.index) ? (arg.index as string[]) : [arg.index as string];
+      const isScene = (p: string): boolean => SCENE_EXT.has(extname(p).toLowerCase()) || statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+      if (command.op === 'search' && typeof arg.text === 'string' && arg.text.trim() && given.some(isScene)) {
+        const probe = await call('embedText', { texts: [arg.text] });
+        if (!probe.ok && probe.error.code === 'QUERY_NOT_UNDERSTOOD') return fail(probe.error.message, 1);
+      }
       const paths: string[] = [];
       for (const p of given) {
-        const isScene = SCENE_EXT.has(extname(p).toLowerCase()) || statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
-        if (!isScene) { paths.push(p); continue; }
+        if (!isScene(p)) { paths.push(p); continue; }
         const built = await call('buildIndex', { scene: p });
         if (!built.ok) return fail(built.error.message, 1);
         paths.push((built.value as { path: string }).path);

@@ -67,6 +67,13 @@ describe('mslens', () => {
     expect(out.providers.candidates).toContain('cpu');
   });
 
+  test('a query the model cannot embed is refused before a new scene is indexed', () => {
+    const r = mslens('search', join(home, 'not-indexed-yet.tif'), 'solar farm');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/mslens models install llama3-ms-clip/);
+    expect(r.stderr).not.toMatch(/Embedding tiles/);
+  });
+
   test.each([
     [['search', 'x.parquet'], /query is empty/, 1],
     [['search', '/nope/x.tif', 'water'], /does not exist/, 1],
