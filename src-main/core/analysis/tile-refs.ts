@@ -1,4 +1,5 @@
 import type { IndexTiles } from '../index/index-store.ts';
+import { footprintBbox } from '../index/wkb.ts';
 
 /** How a tile appears in every result: the same id, position and box everywhere. */
 export interface TileRef {
@@ -13,12 +14,7 @@ export interface TileRef {
 }
 
 export function tileRef(t: IndexTiles, i: number): TileRef {
-  const f = t.footprint.subarray(i * 10, i * 10 + 8);
-  let w = Infinity; let s = Infinity; let e = -Infinity; let n = -Infinity;
-  for (let p = 0; p < 8; p += 2) {
-    w = Math.min(w, f[p]); e = Math.max(e, f[p]);
-    s = Math.min(s, f[p + 1]); n = Math.max(n, f[p + 1]);
-  }
+  const [w, s, e, n] = footprintBbox(t.footprint.subarray(i * 10, i * 10 + 10))!;
   const round = (v: number): number => Math.round(v * 1e7) / 1e7;
   const cloud = t.cloudFraction[i];
   return {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventName, Events, Handlers, OpName, Reply } from '../api.ts';
 import { dispatch, isOpName } from '../dispatch.ts';
-import { JOB_ID_PATTERN, JobRegistry } from '../jobs.ts';
+import { JobRegistry } from '../jobs.ts';
 import { ServedFiles } from './served-files.ts';
 
 export type EventListener = <E extends EventName>(name: E, payload: Events[E]) => void;
@@ -51,7 +51,6 @@ export function createOpRunner(handlers: Handlers, opts: OpRunnerOptions = {}): 
     },
     async run(name, raw, { jobId = randomUUID(), signal } = {}) {
       if (!isOpName(name)) return { ok: false, error: { code: 'BAD_ARGUMENT', message: `mslens has no operation "${String(name).slice(0, 60)}".`, detail: {} } };
-      if (!JOB_ID_PATTERN.test(jobId)) return { ok: false, error: { code: 'BAD_ARGUMENT', message: 'A job id is 6 to 64 letters, digits, "-" or "_".', detail: { op: name } } };
       const op: OpName = name;
       try {
         const reply = await jobs.run(jobId, (jobSignal) => dispatch(handlers, op, raw, {
@@ -62,7 +61,7 @@ export function createOpRunner(handlers: Handlers, opts: OpRunnerOptions = {}): 
         if (reply.ok && op === 'openScene') await files.allow((reply.value as { path: string }).path);
         return reply;
       } catch (err) {
-        // Only the registry throws here (a job id already in use): report it like any bad argument.
+        // Only the registry throws here (a malformed job id, or one in use): report it like any bad argument.
         return { ok: false, error: { code: 'BAD_ARGUMENT', message: (err as Error).message, detail: { op } } };
       }
     },

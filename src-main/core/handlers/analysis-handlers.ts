@@ -1,11 +1,20 @@
 /** Analysis: text search, zero-shot classification and find-similar, with GeoJSON export. */
-import { rankTiles } from '../analysis/search.ts';
+import { rankTiles, type Ranking } from '../analysis/search.ts';
 import { similarQuery } from '../analysis/similar.ts';
 import { classifyTiles, classVectors } from '../analysis/zero-shot.ts';
 import { tilesToGeoJson, writeGeoJson } from '../export/geojson.ts';
-import { findTile } from '../index/index-collection.ts';
-import type { Handlers } from '../api.ts';
+import { findTile, type IndexCollection } from '../index/index-collection.ts';
+import type { Handlers, SearchResult } from '../api.ts';
 import type { HandlerContext } from './handler-context.ts';
+
+/** A ranking as search and find-similar return it: hits, optionally every score, optionally GeoJSON of the hits. */
+async function rankedResult(c: HandlerContext, index: IndexCollection, modelId: string, query: string, ranking: Ranking, arg: { allScores?: boolean; geojson?: string }): Promise<SearchResult> {
+  const { hits, scores } = ranking;
+  const result = { query, modelId, results: hits, ...(arg.allScores ? { allScores: c.allScores(index, scores) } : {}) };
+  if (!arg.geojson) return result;
+  const fc = tilesToGeoJson(index.tiles, modelId, hits.map((h, rank) => ({ index: h.index, properties: { query, score: h.score, rank: rank + 1 } })));
+  return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
+}
 
 export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | 'classify' | 'similar'> {
   return {
@@ -13,14 +22,8 @@ export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | '
       const { index, model } = await c.loadIndex(arg.index);
       const dim = index.embeddingDim;
       const query = await (await c.textEncoderFor(model)).embed([arg.text]);
-      const { hits, scores } = await rankTiles(index.tiles, dim, query, { topK: arg.topK ?? 20, threshold: arg.threshold });
-      const result = {
-        query: arg.text, modelId: model.manifest.id, results: hits,
-        ...(arg.allScores ? { allScores: c.allScores(index, scores) } : {}),
-      };
-      if (!arg.geojson) return result;
-      const fc = tilesToGeoJson(index.tiles, model.manifest.id, hits.map((h, rank) => ({ index: h.index, properties: { query: arg.text, score: h.score, rank: rank + 1 } })));
-      return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
+      const ranking = await rankTiles(index.tiles, dim, query, { topK: arg.topK ?? 20, threshold: arg.threshold });
+      return rankedResult(c, index, model.manifest.id, arg.text, ranking, arg);
     },
 
     async classify(arg) {
@@ -44,15 +47,8 @@ export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | '
       const neg = (arg.negative ?? []).map((t) => findTile(index.tiles, t));
       const query = similarQuery(index.tiles, dim, pos, neg);
       const exclude = new Set([...pos, ...neg]);
-      const { hits, scores } = await rankTiles(index.tiles, dim, query, { topK: arg.topK ?? 20, exclude });
-      const label = `similar to ${arg.tile}`;
-      const result = {
-        query: label, modelId: model.manifest.id, results: hits,
-        ...(arg.allScores ? { allScores: c.allScores(index, scores) } : {}),
-      };
-      if (!arg.geojson) return result;
-      const fc = tilesToGeoJson(index.tiles, model.manifest.id, hits.map((h, rank) => ({ index: h.index, properties: { query: label, score: h.score, rank: rank + 1 } })));
-      return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
+      const ranking = await rankTiles(index.tiles, dim, query, { topK: arg.topK ?? 20, exclude });
+      return rankedResult(c, index, model.manifest.id, `similar to ${arg.tile}`, ranking, arg);
     },
   };
 }

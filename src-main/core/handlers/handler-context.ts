@@ -9,7 +9,7 @@ import { MslensError } from '../errors.ts';
 import { IndexCache, type LoadedIndex } from '../index/index-cache.ts';
 import { mergeIndexes, type IndexCollection } from '../index/index-collection.ts';
 import { imageEncoderHashes, type InstalledModel } from '../models/manifest.ts';
-import { detectEnvironment, type ProviderEnvironment, type ProviderName } from '../models/providers.ts';
+import { detectEnvironment, probeProviders, type ProviderEnvironment, type ProviderName } from '../models/providers.ts';
 import { findModel, type ModelDirs } from '../models/registry.ts';
 import { openTextEncoder, type TextEncoder } from '../models/text-encoder.ts';
 
@@ -31,6 +31,8 @@ export interface HandlerContext {
   activeProvider: ProviderName | null;
   progress(ctx: OpContext, op: OpName, message: string, done: number, total: number, extra?: { tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName }): void;
   textEncoderFor(model: InstalledModel): Promise<TextEncoder>;
+  /** Which provider sessions open on, probed once per list of candidates. */
+  probe(candidates: readonly ProviderName[]): Promise<{ provider: ProviderName; fallbacks: { provider: ProviderName; reason: string }[] }>;
   /** Drops cached sessions of a model that was (re)installed. */
   forgetModel(id: string): void;
   loadIndex(paths: string | string[]): Promise<{ index: IndexCollection; model: InstalledModel }>;
@@ -41,6 +43,7 @@ export interface HandlerContext {
 export function makeHandlerContext(deps: HandlerDeps): HandlerContext {
   const modelDirs = { builtIn: deps.builtInModels, installed: deps.home.models };
   const textEncoders = new Map<string, Promise<TextEncoder>>();
+  const probes = new Map<string, ReturnType<typeof probeProviders>>();
   const indexes = new IndexCache();
   return {
     deps,
@@ -57,6 +60,16 @@ export function makeHandlerContext(deps: HandlerDeps): HandlerContext {
         enc.catch(() => textEncoders.delete(model.manifest.id));
       }
       return enc;
+    },
+    probe(candidates) {
+      const key = candidates.join(',');
+      let p = probes.get(key);
+      if (!p) {
+        p = probeProviders(candidates);
+        probes.set(key, p);
+        p.catch(() => probes.delete(key));
+      }
+      return p;
     },
     forgetModel(id) {
       const enc = textEncoders.get(id);

@@ -8,7 +8,7 @@ import { importOpenClipModel } from '../models/import-model.ts';
 import { installCatalogueModel } from '../models/install-model.ts';
 import type { InstalledModel } from '../models/manifest.ts';
 import { openPreprocessor } from '../models/preprocess.ts';
-import { candidateProviders, probeProviders } from '../models/providers.ts';
+import { candidateProviders } from '../models/providers.ts';
 import { findModel, listModels } from '../models/registry.ts';
 import { openScene } from '../scene/open-scene.ts';
 import { readSettings, writeSettings } from '../settings.ts';
@@ -30,7 +30,7 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
     const settings = await readSettings(c.deps.home.settings);
     const models = await listModels(c.modelDirs);
     const candidates = candidateProviders(c.env, settings.provider);
-    const probe = await probeProviders(candidates);
+    const probe = await c.probe(candidates);
     return {
       models: models.map((m) => summarise(m, settings.defaultModel)),
       providers: { candidates, active: c.activeProvider ?? probe.provider, fallbacks: probe.fallbacks, preference: settings.provider },

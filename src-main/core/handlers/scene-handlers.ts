@@ -1,10 +1,10 @@
 /** Scenes: the demo generator and opening a scene to describe it. */
 import { join, resolve } from 'node:path';
-import proj4 from 'proj4';
 import { sceneIdOf } from '../index/build-index.ts';
+import { footprintBbox } from '../index/wkb.ts';
 import { writeDemoScene } from '../scene/demo/demo-scene.ts';
 import { openScene } from '../scene/open-scene.ts';
-import { makeTileGrid } from '../tiles/tile-grid.ts';
+import { makeFootprinter, makeTileGrid } from '../tiles/tile-grid.ts';
 import type { Handlers } from '../api.ts';
 import type { HandlerContext } from './handler-context.ts';
 
@@ -25,15 +25,12 @@ export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'o
       try {
         const i = source.info;
         const grid = makeTileGrid(i, { size: arg.tile, stride: arg.stride });
-        const toLonLat = proj4(i.crs.proj4, 'EPSG:4326').forward;
         const t = i.transform;
-        const corners = [[0, 0], [i.width, 0], [0, i.height], [i.width, i.height]].map(([px, py]) => toLonLat([t[0] + px * t[1] + py * t[2], t[3] + px * t[4] + py * t[5]]));
-        const lons = corners.map((c) => c[0]);
-        const lats = corners.map((c) => c[1]);
+        const bbox = footprintBbox(makeFootprinter(i.crs, t)({ x: 0, y: 0, width: i.width, height: i.height }))!;
         return {
           path: resolve(arg.path), sceneId: sceneIdOf(arg.path), width: i.width, height: i.height, bands: [...i.bands],
           sampleType: i.sampleType, nodata: i.nodata, crs: i.crs, transform: [...t],
-          bbox: [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)],
+          bbox,
           date: i.date ?? null, radiometricOffset: i.radiometricOffset,
           tiles: { size: grid.size, rows: grid.rows, cols: grid.cols, count: grid.count },
         };

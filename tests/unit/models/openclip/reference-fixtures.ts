@@ -3,11 +3,11 @@
  * Chips are preprocessed here, independently of the app's preprocessing module.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fromFile } from 'geotiff';
+import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.ts';
 
-const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
-export const SHARED_FIXTURES = process.env.MSLENS_SHARED_FIXTURES ?? join(REPO_ROOT, '../shared/fixtures');
+export { SHARED_FIXTURES };
 export const OPENCLIP_REF = join(SHARED_FIXTURES, 'openclip-ref');
 export const CHIPS = join(SHARED_FIXTURES, 'msclip-examples');
 
