@@ -27,10 +27,10 @@ import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { MslensError, isAbortError, throwIfAborted } from '../errors.ts';
 import { parseBandFileName, sceneFactsFromName, type BandFileName } from './band-file-names.ts';
 import { BAND_TABLE, MODEL_BANDS } from './band-table.ts';
-import { makeBlockReader, type BlockReader } from './block-reader.ts';
-import { SAMPLE_TYPES, acquisitionDate, checkNotTruncated, geoTransform, imageCrs, radiometricOffset } from './geotiff-source.ts';
+import { bandRasterError, tiffBandRaster, type BandRaster } from './band-raster.ts';
+import { checkNotTruncated } from './geotiff-source.ts';
 import { useNativeDeflate } from './native-deflate.ts';
-import { S2_BANDS, type BandName, type BandSource, type Crs, type GeoTransform, type PixelWindow, type RasterInfo, type SampleType } from './types.ts';
+import { S2_BANDS, type BandName, type BandSource, type GeoTransform, type PixelWindow, type RasterInfo } from './types.ts';
 
 const TEN_M: readonly BandName[] = ['B02', 'B03', 'B04', 'B08'];
 const BAND_ORDER: readonly BandName[] = [...S2_BANDS, 'SCL'];
@@ -58,7 +58,7 @@ export async function isBandFolder(path: string): Promise<boolean> {
   return (await findBandFiles(path)).some((f) => f.format === 'tiff');
 }
 
-/** One window read of one band file, in that file's pixels (what the memory test looks at). */
+/** One window read of one band raster, in that raster's pixels (what the memory test looks at). */
 export interface FileRead {
   band: BandName;
   file: string;
@@ -67,36 +67,29 @@ export interface FileRead {
 
 export interface BandFilesOptions {
   signal?: AbortSignal;
-  /** Called for every read of a band file. */
+  /** Called for every read of a band raster. */
   onFileRead?: (read: FileRead) => void;
 }
 
-interface BandFile {
-  band: BandName;
-  path: string;
-  tiff: GeoTIFF;
-  image: GeoTIFFImage;
-  blocks: BlockReader | null;
-  width: number;
-  height: number;
-  transform: GeoTransform;
-  crs: Crs;
-  nodata: number | null;
-  offset: number;
-  sampleType: SampleType;
-  /** True when the file is on the scene grid itself (read as is). */
+/** What the container (folder, SAFE product, STAC item) says of the scene as a whole. */
+export interface SceneFacts {
+  /** Names the scene in messages (folder, product or item name). */
+  name: string;
+  date?: string;
+  tile?: string;
+  /** The product's radiometric offset (metadata XML, STAC raster:bands); else the rasters' own. */
+  radiometricOffset?: number;
+}
+
+interface PlacedRaster {
+  r: BandRaster;
+  /** True when the raster is on the scene grid itself (read as is). */
   onGrid: boolean;
   scratch: Float32Array;
   scratchBusy: boolean;
 }
 
-type OpenedFile = Omit<BandFile, 'onGrid' | 'scratch' | 'scratchBusy'>;
-
-function fileError(path: string, why: string, cause?: unknown): MslensError {
-  return new MslensError('SCENE_UNREADABLE', `${basename(path)} could not be read as a band GeoTIFF: ${why.replace(/\.+$/, '')}. A band folder holds one single-band GeoTIFF or COG per Sentinel-2 band.`, { path }, { cause });
-}
-
-async function openBandFile(f: FoundBandFile, signal?: AbortSignal): Promise<OpenedFile> {
+async function openTiffFile(f: FoundBandFile, signal?: AbortSignal): Promise<BandRaster> {
   let tiff: GeoTIFF;
   let image: GeoTIFFImage;
   try {
@@ -104,26 +97,11 @@ async function openBandFile(f: FoundBandFile, signal?: AbortSignal): Promise<Ope
     image = await tiff.getImage(0);
   } catch (err) {
     if (isAbortError(err)) throw err;
-    throw fileError(f.path, (err as Error).message || 'it is not a TIFF file', err);
+    throw bandRasterError(f.path, (err as Error).message || 'it is not a TIFF file', err);
   }
   try {
     await checkNotTruncated(f.path, image);
-    const spp = image.getSamplesPerPixel();
-    if (spp !== 1) throw fileError(f.path, `it holds ${spp} bands, not one`);
-    const sampleType = SAMPLE_TYPES[`${image.getSampleFormat(0)}:${image.getBitsPerSample(0)}`];
-    if (!sampleType) throw fileError(f.path, `its sample type (format ${image.getSampleFormat(0)}, ${image.getBitsPerSample(0)} bits) is not supported`);
-    const dataset = await image.getGDALMetadata(null).catch(() => null);
-    const band0 = await image.getGDALMetadata(0).catch(() => null);
-    return {
-      band: f.band, path: f.path, tiff, image,
-      blocks: await makeBlockReader(tiff, image),
-      width: image.getWidth(), height: image.getHeight(),
-      transform: geoTransform(f.path, image),
-      crs: imageCrs(f.path, image),
-      nodata: image.getGDALNoData(),
-      offset: radiometricOffset(dataset, band0),
-      sampleType,
-    };
+    return await tiffBandRaster(tiff, image, f.band, f.path);
   } catch (err) {
     tiff.close?.();
     throw err;
@@ -182,14 +160,13 @@ function planAxis(first: number, n: number, o: number, d: number, so: number, sd
 export class BandFilesSource implements BandSource {
   private constructor(
     readonly info: RasterInfo,
-    /** MGRS tile id (e.g. "33UUP") when the file or folder names give one. */
-    readonly tile: string | undefined,
-    /** The file each band is read from. */
+    /** The file or URL each band is read from. */
     readonly files: ReadonlyMap<BandName, string>,
-    private readonly bands: ReadonlyMap<BandName, BandFile>,
+    private readonly bands: ReadonlyMap<BandName, PlacedRaster>,
     private readonly onFileRead?: (read: FileRead) => void,
   ) {}
 
+  /** A folder of per-band GeoTIFFs. */
   static async open(folder: string, opts: BandFilesOptions = {}): Promise<BandFilesSource> {
     useNativeDeflate();
     const found = await findBandFiles(folder);
@@ -205,115 +182,139 @@ export class BandFilesSource implements BandSource {
         { path: folder, missing: missing.join(','), found: foundBands.join(',') },
       );
     }
-
-    const opened: OpenedFile[] = [];
+    const rasters: BandRaster[] = [];
     try {
       for (const f of tiffs) {
         throwIfAborted(opts.signal);
-        opened.push(await openBandFile(f, opts.signal));
+        rasters.push(await openTiffFile(f, opts.signal));
       }
-      // One file per band: when a band comes twice (B02.tif and blue.tif, B05_20m and B05_60m),
-      // the finest one is used; two at the same resolution are ambiguous.
-      const byBand = new Map<BandName, OpenedFile>();
-      for (const f of [...opened].sort((a, b) => Math.abs(a.transform[1]) - Math.abs(b.transform[1]))) {
-        const prev = byBand.get(f.band);
-        if (!prev) byBand.set(f.band, f);
-        else if (near(Math.abs(prev.transform[1]), Math.abs(f.transform[1]), 1e-9)) {
-          throw new MslensError('SCENE_UNREADABLE', `${basename(folder)} has two files for ${f.band} at the same resolution: ${basename(prev.path)} and ${basename(f.path)}. Keep one of them in the folder.`, { path: folder, band: f.band });
-        }
-      }
-      const ref = TEN_M.map((b) => byBand.get(b)).find((f) => f) ?? [...byBand.values()].sort((a, b) => Math.abs(a.transform[1]) - Math.abs(b.transform[1]))[0];
-      const refName = basename(ref.path);
-      const extent = (f: { width: number; height: number; transform: GeoTransform }): [number, number, number, number] => {
-        const [x0, dx, , y0, , dy] = f.transform;
-        return [x0, y0, x0 + f.width * dx, y0 + f.height * dy];
-      };
-      const refExtent = extent(ref);
-      for (const f of byBand.values()) {
-        if (f.crs.epsg !== ref.crs.epsg) {
-          throw new MslensError('SCENE_UNREADABLE', `${basename(f.path)} is in EPSG:${f.crs.epsg} but ${refName} is in EPSG:${ref.crs.epsg}. All band files of a scene folder must share one CRS and extent: use the bands of one product, or reproject with \`gdalwarp -t_srs EPSG:${ref.crs.epsg}\`.`, { path: f.path, epsg: f.crs.epsg, expected: ref.crs.epsg });
-        }
-        if (TEN_M.includes(f.band) && Math.abs(f.transform[1]) <= Math.abs(ref.transform[1]) * 1.000001 && !sameGrid(f, ref)) {
-          throw new MslensError('SCENE_UNREADABLE', `${basename(f.path)} is not on the same 10 m grid as ${refName} (${f.width}×${f.height} px at origin ${f.transform[0]}, ${f.transform[3]} vs ${ref.width}×${ref.height} px at ${ref.transform[0]}, ${ref.transform[3]}). All band files of a scene folder must share one CRS and extent: use the bands of one product.`, { path: f.path });
-        }
-        // Extents agree to within half a pixel of the band's own resolution.
-        const tol = Math.abs(f.transform[1]) / 2 + 1e-6;
-        const e = extent(f);
-        if (!e.every((v, i) => near(v, refExtent[i], tol))) {
-          const fmt = (x: number[]): string => x.map((v) => Math.round(v * 100) / 100).join(', ');
-          throw new MslensError('SCENE_UNREADABLE', `${basename(f.path)} covers ${fmt(e)} but ${refName} covers ${fmt(refExtent)} (EPSG:${ref.crs.epsg}, left top right bottom). All band files of a scene folder must share one CRS and extent: use the bands of one product, or cut them to one window with \`gdal_translate -projwin\`.`, { path: f.path });
-        }
-      }
-      const offsets = [...new Set([...byBand.values()].map((f) => f.offset).filter((o) => o !== 0))];
-      if (offsets.length > 1) {
-        throw new MslensError('SCENE_UNREADABLE', `The band files of ${basename(folder)} declare different radiometric offsets (${offsets.join(', ')}). Use the bands of one product.`, { path: folder });
-      }
-      const nodata = ref.nodata ?? [...byBand.values()].find((f) => f.nodata !== null)?.nodata ?? null;
-      const bandNames = [...byBand.keys()].sort((a, b) => BAND_ORDER.indexOf(a) - BAND_ORDER.indexOf(b));
-      const dataset = await ref.image.getGDALMetadata(null).catch(() => null);
-      const facts = [...byBand.values()].map((f) => sceneFactsFromName(basename(f.path)));
-      const folderFacts = sceneFactsFromName(basename(folder));
-      const info: RasterInfo = {
-        width: ref.width,
-        height: ref.height,
-        bands: bandNames,
-        sampleType: ref.sampleType,
-        nodata,
-        crs: ref.crs,
-        transform: ref.transform,
-        radiometricOffset: offsets[0] ?? 0,
-        date: acquisitionDate(ref.path, dataset) ?? facts.find((x) => x.date)?.date ?? folderFacts.date,
-      };
-      const tile = facts.find((x) => x.tile)?.tile ?? folderFacts.tile;
-      const bands = new Map<BandName, BandFile>();
-      for (const [b, f] of byBand) bands.set(b, { ...f, onGrid: sameGrid(f, ref), scratch: new Float32Array(0), scratchBusy: false });
-      for (const f of opened) if (!bands.has(f.band) || bands.get(f.band)!.path !== f.path) f.tiff.close?.();
-      return new BandFilesSource(info, tile, new Map([...bands].map(([b, f]) => [b, f.path])), bands, opts.onFileRead);
     } catch (err) {
-      for (const f of opened) f.tiff.close?.();
+      for (const r of rasters) r.close();
+      throw err;
+    }
+    const facts = tiffs.map((f) => sceneFactsFromName(f.name));
+    const folderFacts = sceneFactsFromName(basename(folder));
+    return BandFilesSource.fromRasters(rasters, {
+      name: basename(folder),
+      date: facts.find((x) => x.date)?.date ?? folderFacts.date,
+      tile: facts.find((x) => x.tile)?.tile ?? folderFacts.tile,
+    }, opts);
+  }
+
+  /**
+   * Band rasters of one scene, put on the grid of its 10 m bands. Takes ownership of the
+   * rasters: they are closed with the source, or here when they do not make one scene.
+   */
+  static fromRasters(rasters: readonly BandRaster[], facts: SceneFacts, opts: BandFilesOptions = {}): BandFilesSource {
+    try {
+      return BandFilesSource.place(rasters, facts, opts);
+    } catch (err) {
+      for (const r of rasters) r.close();
       throw err;
     }
   }
 
-  private async readFile(f: BandFile, win: PixelWindow, signal: AbortSignal | undefined, into?: Float32Array): Promise<Float32Array> {
-    this.onFileRead?.({ band: f.band, file: f.path, window: { ...win } });
-    const n = win.width * win.height;
-    if (f.blocks) return (await f.blocks.read(win, [0], signal, into ? [into] : undefined))[0];
-    const [r] = (await f.image.readRasters({ window: [win.x, win.y, win.x + win.width, win.y + win.height], samples: [0], interleave: false, signal })) as unknown as ArrayLike<number>[];
-    const out = into && into.length >= n ? into.subarray(0, n) : new Float32Array(n);
-    out.set(r);
-    return out;
+  private static place(rasters: readonly BandRaster[], facts: SceneFacts, opts: BandFilesOptions): BandFilesSource {
+    const name = facts.name;
+    const missing = MODEL_BANDS.filter((b) => !rasters.some((r) => r.band === b));
+    if (missing.length) {
+      throw new MslensError('BANDS_MISSING', `${name} has no ${missing.join(', ')}. mslens needs the bands ${MODEL_BANDS.join(' ')}.`, { path: name, missing: missing.join(',') });
+    }
+    // One raster per band: when a band comes twice (B02.tif and blue.tif, B05_20m and B05_60m),
+    // the finest one is used; two at the same resolution are ambiguous.
+    const byBand = new Map<BandName, BandRaster>();
+    for (const f of [...rasters].sort((a, b) => Math.abs(a.transform[1]) - Math.abs(b.transform[1]))) {
+      const prev = byBand.get(f.band);
+      if (!prev) byBand.set(f.band, f);
+      else if (near(Math.abs(prev.transform[1]), Math.abs(f.transform[1]), 1e-9)) {
+        throw new MslensError('SCENE_UNREADABLE', `${name} has two files for ${f.band} at the same resolution: ${basename(prev.label)} and ${basename(f.label)}. Keep one of them in the folder.`, { path: name, band: f.band });
+      }
+    }
+    const ref = TEN_M.map((b) => byBand.get(b)).find((f) => f) ?? [...byBand.values()].sort((a, b) => Math.abs(a.transform[1]) - Math.abs(b.transform[1]))[0];
+    const refName = basename(ref.label);
+    const extent = (f: { width: number; height: number; transform: GeoTransform }): [number, number, number, number] => {
+      const [x0, dx, , y0, , dy] = f.transform;
+      return [x0, y0, x0 + f.width * dx, y0 + f.height * dy];
+    };
+    const refExtent = extent(ref);
+    for (const f of byBand.values()) {
+      if (f.crs.epsg !== ref.crs.epsg) {
+        throw new MslensError('SCENE_UNREADABLE', `${basename(f.label)} is in EPSG:${f.crs.epsg} but ${refName} is in EPSG:${ref.crs.epsg}. All band files of a scene must share one CRS and extent: use the bands of one product, or reproject with \`gdalwarp -t_srs EPSG:${ref.crs.epsg}\`.`, { path: f.label, epsg: f.crs.epsg, expected: ref.crs.epsg });
+      }
+      if (TEN_M.includes(f.band) && Math.abs(f.transform[1]) <= Math.abs(ref.transform[1]) * 1.000001 && !sameGrid(f, ref)) {
+        throw new MslensError('SCENE_UNREADABLE', `${basename(f.label)} is not on the same 10 m grid as ${refName} (${f.width}×${f.height} px at origin ${f.transform[0]}, ${f.transform[3]} vs ${ref.width}×${ref.height} px at ${ref.transform[0]}, ${ref.transform[3]}). All band files of a scene must share one CRS and extent: use the bands of one product.`, { path: f.label });
+      }
+      // Extents agree to within half a pixel of the band's own resolution.
+      const tol = Math.abs(f.transform[1]) / 2 + 1e-6;
+      const e = extent(f);
+      if (!e.every((v, i) => near(v, refExtent[i], tol))) {
+        const fmt = (x: number[]): string => x.map((v) => Math.round(v * 100) / 100).join(', ');
+        throw new MslensError('SCENE_UNREADABLE', `${basename(f.label)} covers ${fmt(e)} but ${refName} covers ${fmt(refExtent)} (EPSG:${ref.crs.epsg}, left top right bottom). All band files of a scene must share one CRS and extent: use the bands of one product, or cut them to one window with \`gdal_translate -projwin\`.`, { path: f.label });
+      }
+    }
+    let offset = facts.radiometricOffset;
+    if (offset === undefined) {
+      const offsets = [...new Set([...byBand.values()].filter((f) => f.band !== 'SCL').map((f) => f.offset).filter((o) => o !== 0))];
+      if (offsets.length > 1) {
+        throw new MslensError('SCENE_UNREADABLE', `The band files of ${name} declare different radiometric offsets (${offsets.join(', ')}). Use the bands of one product.`, { path: name });
+      }
+      offset = offsets[0] ?? 0;
+    }
+    const nodata = ref.nodata ?? [...byBand.values()].find((f) => f.nodata !== null)?.nodata ?? null;
+    const bandNames = [...byBand.keys()].sort((a, b) => BAND_ORDER.indexOf(a) - BAND_ORDER.indexOf(b));
+    const info: RasterInfo = {
+      width: ref.width,
+      height: ref.height,
+      bands: bandNames,
+      sampleType: ref.sampleType,
+      nodata,
+      crs: ref.crs,
+      transform: ref.transform,
+      radiometricOffset: offset,
+      date: facts.date ?? ref.date,
+      tile: facts.tile,
+    };
+    for (const f of rasters) if (byBand.get(f.band) !== f) f.close();
+    const bands = new Map<BandName, PlacedRaster>();
+    for (const [b, r] of byBand) bands.set(b, { r, onGrid: sameGrid(r, ref), scratch: new Float32Array(0), scratchBusy: false });
+    return new BandFilesSource(info, new Map([...byBand].map(([b, r]) => [b, r.label])), bands, opts.onFileRead);
+  }
+
+  private readRaster(f: PlacedRaster, win: PixelWindow, signal: AbortSignal | undefined, into?: Float32Array): Promise<Float32Array> {
+    this.onFileRead?.({ band: f.r.band, file: f.r.label, window: { ...win } });
+    return f.r.read(win, signal, into);
   }
 
   async readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal, into?: Float32Array[]): Promise<Float32Array[]> {
     const n = win.width * win.height;
     const files = bands.map((b) => {
       const f = this.bands.get(b);
-      if (!f) throw new MslensError('BANDS_MISSING', `The scene folder has no file for ${b}.`, { band: b });
+      if (!f) throw new MslensError('BANDS_MISSING', `The scene has no file for ${b}.`, { band: b });
       return f;
     });
     const outNodata = this.info.nodata;
     return Promise.all(files.map(async (f, k) => {
       const out = into?.[k] && into[k].length >= n ? into[k].subarray(0, n) : new Float32Array(n);
+      const r = f.r;
       if (f.onGrid) {
-        const got = await this.readFile(f, win, signal, out);
-        if (f.nodata !== null && outNodata !== null && f.nodata !== outNodata) for (let i = 0; i < n; i++) if (got[i] === f.nodata) got[i] = outNodata;
+        const got = await this.readRaster(f, win, signal, out);
+        if (r.nodata !== null && outNodata !== null && r.nodata !== outNodata) for (let i = 0; i < n; i++) if (got[i] === r.nodata) got[i] = outNodata;
         return got;
       }
       const [x0, dx, , y0, , dy] = this.info.transform;
-      const [sx0, sdx, , sy0, , sdy] = f.transform;
-      const nearest = f.band === 'SCL';
-      const px = planAxis(win.x, win.width, x0, dx, sx0, sdx, f.width, nearest);
-      const py = planAxis(win.y, win.height, y0, dy, sy0, sdy, f.height, nearest);
+      const [sx0, sdx, , sy0, , sdy] = r.transform;
+      const nearest = r.band === 'SCL';
+      const px = planAxis(win.x, win.width, x0, dx, sx0, sdx, r.width, nearest);
+      const py = planAxis(win.y, win.height, y0, dy, sy0, sdy, r.height, nearest);
       const sw = px.count;
       const need = sw * py.count;
-      // The source window buffer is kept per file for the next window, unless another read is using it.
+      // The source window buffer is kept per raster for the next window, unless another read is using it.
       const own = !f.scratchBusy;
       if (own && f.scratch.length < need) f.scratch = new Float32Array(need);
       if (own) f.scratchBusy = true;
       try {
-        const src = await this.readFile(f, { x: px.start, y: py.start, width: sw, height: py.count }, signal, own ? f.scratch.subarray(0, need) : undefined);
-        resample(src, sw, px, py, out, win.width, f.nodata, outNodata);
+        const src = await this.readRaster(f, { x: px.start, y: py.start, width: sw, height: py.count }, signal, own ? f.scratch.subarray(0, need) : undefined);
+        resample(src, sw, px, py, out, win.width, r.nodata, outNodata);
       } finally {
         if (own) f.scratchBusy = false;
       }
@@ -322,7 +323,7 @@ export class BandFilesSource implements BandSource {
   }
 
   async close(): Promise<void> {
-    for (const f of this.bands.values()) f.tiff.close?.();
+    for (const f of this.bands.values()) f.r.close();
   }
 }
 

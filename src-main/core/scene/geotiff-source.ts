@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { MslensError, isAbortError } from '../errors.ts';
+import { sceneFactsFromName } from './band-file-names.ts';
 import { identifyBands } from './band-table.ts';
 import { makeBlockReader, type BlockReader } from './block-reader.ts';
 import { requireCrs } from './crs.ts';
@@ -117,6 +118,7 @@ export class GeoTiffSource implements BandSource {
       transform,
       radiometricOffset: radiometricOffset(dataset, band0),
       date: acquisitionDate(path, dataset),
+      tile: sceneFactsFromName(basename(path)).tile,
     };
     return new GeoTiffSource(info, tiff, image, await makeBlockReader(tiff, image));
   }

@@ -36,6 +36,8 @@ export interface RasterInfo {
   radiometricOffset: number;
   /** Acquisition date (ISO 8601) when the source declares it. */
   date?: string;
+  /** MGRS tile id (e.g. "33UUP") when the source's metadata or names give one. */
+  tile?: string;
 }
 
 export interface PixelWindow {

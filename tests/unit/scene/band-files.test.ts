@@ -75,7 +75,7 @@ describe('a folder of per-band COGs', () => {
       const s = await BandFilesSource.open(folder);
       expect(s.info.bands).toEqual(['B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B11', 'B12']);
       expect(s.info.date).toBe('2024-06-12');
-      expect(s.tile).toBe(TILE);
+      expect(s.info.tile).toBe(TILE);
       expect([s.info.width, s.info.height]).toEqual([224, 224]);
       expect(s.info.transform).toEqual(stack.info.transform);
       expect(s.info.crs).toEqual(stack.info.crs);
