@@ -1,0 +1,104 @@
+// The strip reader: the same planes as direct window reads, in order, with or without the decode
+// pool, buffers reused; clear failures and cancel.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openScene } from '../../../src-main/core/scene/open-scene.ts';
+import { openStripReader, type Strip } from '../../../src-main/core/scene/strip-reader.ts';
+import type { BandName, PixelWindow } from '../../../src-main/core/scene/types.ts';
+import { makeBandFiles } from '../../fixtures/make-band-files.ts';
+import { demoScene } from '../../helpers/harness.ts';
+import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+
+let dir: string;
+let demo: string;
+let folder: string;
+const BANDS: BandName[] = ['B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B11', 'B12'];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mslens-strips-'));
+  demo = (await demoScene(2240)).scenePath;
+  folder = makeBandFiles(sharedFixture('msclip-examples', '282D_485L_3_3.tif'), dir).safe;
+}, 120_000);
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const sameBytes = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+function strips(width: number, height: number, rows: number): PixelWindow[] {
+  const h = Math.floor(height / rows);
+  return Array.from({ length: rows }, (_, i) => ({ x: 0, y: i * h, width, height: i === rows - 1 ? height - i * h : h }));
+}
+
+async function direct(path: string, windows: PixelWindow[]): Promise<Float32Array[][]> {
+  const s = await openScene(path);
+  try {
+    const out: Float32Array[][] = [];
+    for (const w of windows) out.push((await s.readWindow(w, BANDS)).map((p) => p.slice()));
+    return out;
+  } finally {
+    await s.close();
+  }
+}
+
+async function drain(path: string, windows: PixelWindow[], workers: number, ahead?: number): Promise<{ planes: Float32Array[][]; order: number[]; buffers: Set<ArrayBufferLike> }> {
+  const reader = await openStripReader(path, windows, BANDS, { workers, ahead });
+  const planes: Float32Array[][] = [];
+  const order: number[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  try {
+    let s: Strip | null;
+    while ((s = await reader.next())) {
+      order.push(s.index);
+      expect(s.planes[0].length).toBe(s.window.width * s.window.height);
+      planes.push(s.planes.map((p) => p.slice()));
+      s.planes.forEach((p) => buffers.add(p.buffer));
+      reader.release(s);
+    }
+  } finally {
+    await reader.close();
+  }
+  return { planes, order, buffers };
+}
+
+describe('strip reader', () => {
+  test('the decode pool gives the planes of direct reads, in order, on a stack and a band folder', async () => {
+    for (const [path, size] of [[demo, 2240], [folder, 224]] as const) {
+      const windows = strips(size, size, 7);
+      const want = await direct(path, windows);
+      for (const workers of [0, 2]) {
+        const got = await drain(path, windows, workers, 2);
+        expect(got.order).toEqual([0, 1, 2, 3, 4, 5, 6]);
+        expect(got.planes.length).toBe(want.length);
+        got.planes.forEach((strip, i) => strip.forEach((plane, b) => expect(sameBytes(plane, want[i][b]), `strip ${i} band ${BANDS[b]}`).toBe(true)));
+        // In this thread, buffers are reused: 7 strips through two sets of planes. (Buffers that
+        // travel to a worker and back come back as new ArrayBuffer objects over the same memory.)
+        if (workers === 0) expect(got.buffers.size).toBeLessThanOrEqual(2 * BANDS.length);
+      }
+    }
+  }, 120_000);
+
+  test('a scene that cannot be opened fails every worker with its error', async () => {
+    const reader = await openStripReader(join(dir, 'missing.tif'), strips(224, 224, 4), BANDS, { workers: 2 });
+    await expect(reader.next()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await reader.close();
+  }, 60_000);
+
+  test('a band the scene lacks fails the read with BANDS_MISSING', async () => {
+    const reader = await openStripReader(folder, strips(224, 224, 2), ['B10'], { workers: 2 });
+    await expect(reader.next()).rejects.toMatchObject({ code: 'BANDS_MISSING' });
+    await reader.close();
+  }, 60_000);
+
+  test('abort stops the pool with CANCELLED', async () => {
+    const ac = new AbortController();
+    const reader = await openStripReader(demo, strips(2240, 2240, 10), BANDS, { workers: 2, signal: ac.signal });
+    const first = await reader.next();
+    expect(first?.index).toBe(0);
+    ac.abort();
+    await expect(reader.next()).rejects.toMatchObject({ code: 'CANCELLED' });
+    await reader.close();
+  }, 60_000);
+});
