@@ -178,7 +178,7 @@ export class BandFilesSource implements BandSource {
       const example = (b: BandName): string => (b === 'SCL' ? 'SCL.tif' : `${b}.tif or ${BAND_TABLE[b].commonName}.tif`);
       throw new MslensError(
         'BANDS_MISSING',
-        `${basename(folder)} has ${foundBands.length ? `band files for ${foundBands.join(' ')}` : 'no GeoTIFF band files'} but no ${missing.join(', ')}. mslens needs one GeoTIFF per band for ${MODEL_BANDS.join(' ')} (named like ${example(missing[0])})${jp2.length ? `; ${jp2.join(', ')} ${jp2.length === 1 ? 'is' : 'are'} there as JPEG 2000, which mslens does not read yet: convert with \`gdal_translate -of COG\`` : ''}.`,
+        `${basename(folder)} has ${foundBands.length ? `band files for ${foundBands.join(' ')}` : 'no GeoTIFF band files'} but no ${missing.join(', ')}. mslens needs one GeoTIFF per band for ${MODEL_BANDS.join(' ')} (named like ${example(missing[0])})${jp2.length ? `; ${jp2.join(', ')} ${jp2.length === 1 ? 'is' : 'are'} there only as JPEG 2000: keep one format per folder (a folder of JPEG 2000 band files opens too), or convert with \`gdal_translate -of COG\`` : ''}.`,
         { path: folder, missing: missing.join(','), found: foundBands.join(',') },
       );
     }
@@ -280,6 +280,13 @@ export class BandFilesSource implements BandSource {
     return new BandFilesSource(info, new Map([...byBand].map(([b, r]) => [b, r.label])), bands, opts.onFileRead);
   }
 
+  bandCost(band: BandName): number {
+    const f = this.bands.get(band);
+    if (!f) return 0;
+    const scale = Math.abs(this.info.transform[1] / f.r.transform[1]) * Math.abs(this.info.transform[5] / f.r.transform[5]);
+    return scale;
+  }
+
   private readRaster(f: PlacedRaster, win: PixelWindow, signal: AbortSignal | undefined, into?: Float32Array): Promise<Float32Array> {
     this.onFileRead?.({ band: f.r.band, file: f.r.label, window: { ...win } });
     return f.r.read(win, signal, into);
@@ -348,16 +355,12 @@ function resample(src: Float32Array, sw: number, px: AxisPlan, py: AxisPlan, out
         continue;
       }
       // Leave nodata taps out and renormalise the rest.
-      let sum = 0;
-      let wsum = 0;
-      const tap = (v: number, w: number): void => {
-        if (w > 0 && v !== nodata) { sum += v * w; wsum += w; }
-      };
-      tap(v00, (1 - fx) * (1 - fy));
-      tap(v01, fx * (1 - fy));
-      tap(v10, (1 - fx) * fy);
-      tap(v11, fx * fy);
-      out[o + i] = wsum > 0 ? sum / wsum : (outNodata ?? nodata);
+      const w00 = v00 === nodata ? 0 : (1 - fx) * (1 - fy);
+      const w01 = v01 === nodata ? 0 : fx * (1 - fy);
+      const w10 = v10 === nodata ? 0 : (1 - fx) * fy;
+      const w11 = v11 === nodata ? 0 : fx * fy;
+      const wsum = w00 + w01 + w10 + w11;
+      out[o + i] = wsum > 0 ? (v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11) / wsum : (outNodata ?? nodata);
     }
   }
 }

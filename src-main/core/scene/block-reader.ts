@@ -3,6 +3,7 @@
  * (decoding runs in parallel on zlib's thread pool) and de-interleave the wanted samples with
  * typed-array views. geotiff.js' readRasters does the same with a DataView call per value,
  * which made reading the slowest step of indexing. Anything unusual falls back to readRasters.
+ * The last two block rows stay decoded, so a scene read strip by strip decodes each block once.
  */
 import { getDecoder, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { PixelWindow } from './types.ts';
@@ -48,6 +49,24 @@ export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promi
     predictor: ((await fd.loadValue('Predictor')) as number | undefined) || 1,
   });
   const img = image as unknown as BlockImage;
+  // Decoded blocks of the last two block rows: a scene is read in strips top to bottom, and a
+  // strip shorter than a block (224 rows vs 256 or 512) needs the same block row again.
+  const across = Math.ceil(image.getWidth() / tw);
+  const cache = new Map<string, Promise<ArrayBuffer>>();
+  const capacity = 2 * across * (planar === 2 ? spp : 1);
+  const block = (bx: number, by: number, s: number, signal?: AbortSignal): Promise<ArrayBuffer> => {
+    const key = `${bx},${by},${s}`;
+    let p = cache.get(key);
+    if (p) {
+      cache.delete(key);
+    } else {
+      p = img.getTileOrStrip(bx, by, s, decoder, signal).then((b) => b.data);
+      p.catch(() => cache.delete(key));
+    }
+    cache.set(key, p);
+    if (cache.size > capacity) cache.delete(cache.keys().next().value!);
+    return p;
+  };
 
   return {
     async read(win, samples, signal, into) {
@@ -79,9 +98,9 @@ export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promi
       for (let by = by0; by <= by1; by++) {
         for (let bx = bx0; bx <= bx1; bx++) {
           if (planar === 1) {
-            jobs.push(img.getTileOrStrip(bx, by, 0, decoder, signal).then((b) => place(bx, by, b.data, null)));
+            jobs.push(block(bx, by, 0, signal).then((data) => place(bx, by, data, null)));
           } else {
-            for (const s of new Set(samples)) jobs.push(img.getTileOrStrip(bx, by, s, decoder, signal).then((b) => place(bx, by, b.data, s)));
+            for (const s of new Set(samples)) jobs.push(block(bx, by, s, signal).then((data) => place(bx, by, data, s)));
           }
         }
       }

@@ -12,6 +12,8 @@ const inflateAsync = promisify(inflate);
 class NativeDeflateDecoder extends BaseDecoder {
   override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
     const out = await inflateAsync(new Uint8Array(buffer));
+    // Large outputs own their ArrayBuffer; only pooled small ones need a copy.
+    if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) return out.buffer;
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
   }
 }

@@ -1,13 +1,16 @@
 /**
- * Reads a scene as a sequence of windows (the strips of a tile grid), in order, with decoding
- * spread over a pool of worker threads, one per core: each worker opens the scene itself and
- * decodes whole windows (inflate, JPEG 2000, resampling of 20/60 m bands), so decoding runs
- * in parallel with itself and with inference in the calling thread.
+ * Reads a scene as a sequence of windows (the strips of a tile grid), in order. A scene whose
+ * bands live in separate files (band folders, SAFE, STAC) is decoded by a pool of worker
+ * threads, one per core, that share out its *bands*: each worker opens the scene itself and
+ * reads every strip of its own bands, so each worker walks its files top to bottom (every file
+ * block decoded once, from the block cache) and JPEG 2000 / inflate / resampling run in
+ * parallel with each other and with inference in the calling thread. A single-file stack is
+ * read in the calling thread (its inflate already runs on libuv's thread pool; splitting its
+ * interleaved blocks between workers would decode them twice).
  *
  * Memory is bounded by the buffer sets: `ahead` strips are in flight or waiting, each one set of
- * Float32Array planes (bands × window) that travels to a worker and back without copying and is
- * reused once the consumer releases it. With workers: 0 the strips are read in this thread,
- * one strip ahead.
+ * Float32Array planes (bands × window) that travels to the workers and back without copying and
+ * is reused once the consumer releases it.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -26,6 +29,8 @@ export interface Strip {
 }
 
 export interface StripReader {
+  /** Decode workers in use (0: this thread). */
+  readonly workers: number;
   /** The next strip in order, or null after the last. */
   next(): Promise<Strip | null>;
   /** Gives the strip's buffers back for the strips still to come. */
@@ -34,22 +39,34 @@ export interface StripReader {
 }
 
 export interface StripReaderOptions {
-  /** Decode workers. @default one per core (0: read in the calling thread) */
+  /** Most decode workers. @default one per core (0: read in the calling thread) */
   workers?: number;
-  /** Strips decoded ahead of the consumer. @default workers + 1 */
+  /** Strips decoded ahead of the consumer. @default 2 */
   ahead?: number;
   signal?: AbortSignal;
 }
 
-/** Decode workers for a scene read in `strips` windows: no more workers than strips, none for one strip. */
-export function defaultDecodeWorkers(strips: number): number {
-  return strips < 2 ? 0 : Math.min(availableParallelism(), strips);
+/**
+ * Bands shared out between at most `workers` groups so that each group's decode cost is about
+ * the same (largest first onto the lightest group).
+ */
+export function shareBands(costs: readonly number[], workers: number): number[][] {
+  const groups = Array.from({ length: Math.min(workers, costs.length) }, () => ({ cost: 0, bands: [] as number[] }));
+  [...costs.keys()].sort((a, b) => costs[b] - costs[a]).forEach((i) => {
+    const g = groups.reduce((m, x) => (x.cost < m.cost ? x : m));
+    g.cost += costs[i];
+    g.bands.push(i);
+  });
+  return groups.filter((g) => g.bands.length).map((g) => g.bands.sort((a, b) => a - b));
 }
 
 export async function openStripReader(scenePath: string, windows: readonly PixelWindow[], bands: readonly BandName[], opts: StripReaderOptions = {}): Promise<StripReader> {
-  const workers = opts.workers ?? defaultDecodeWorkers(windows.length);
-  if (workers <= 0) return localStripReader(await openScene(scenePath, opts.signal), windows, bands, opts.signal);
-  return pooledStripReader(scenePath, windows, bands, workers, Math.max(1, opts.ahead ?? workers + 1), opts.signal);
+  const source = await openScene(scenePath, opts.signal);
+  const workers = Math.min(opts.workers ?? availableParallelism(), bands.length);
+  if (!source.bandCost || workers < 2 || windows.length < 2) return localStripReader(source, windows, bands, opts.signal);
+  const groups = shareBands(bands.map((b) => source.bandCost!(b)), workers);
+  await source.close();
+  return pooledStripReader(scenePath, windows, bands, groups, Math.max(1, opts.ahead ?? 2), opts.signal);
 }
 
 function planeLength(windows: readonly PixelWindow[]): number {
@@ -69,6 +86,7 @@ function localStripReader(source: BandSource, windows: readonly PixelWindow[], b
   let pending = read(0);
   let nextIndex = 1;
   return {
+    workers: 0,
     async next() {
       throwIfAborted(signal);
       if (!pending) return null;
@@ -89,62 +107,74 @@ function localStripReader(source: BandSource, windows: readonly PixelWindow[], b
   };
 }
 
-interface PoolWorker {
-  worker: Worker;
-  busy: boolean;
+interface Slot {
+  buffers: ArrayBuffer[];
+  /** Worker parts still to come back. */
+  pending: number;
 }
 
-function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], bands: readonly BandName[], workerCount: number, ahead: number, signal?: AbortSignal): StripReader {
+function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], bands: readonly BandName[], groups: number[][], ahead: number, signal?: AbortSignal): StripReader {
   const len = planeLength(windows);
-  const sets: ArrayBuffer[][] = Array.from({ length: ahead }, () => bands.map(() => new ArrayBuffer(len * 4)));
-  const done = new Map<number, ArrayBuffer[]>();
+  const free: ArrayBuffer[][] = [];
+  const slots = new Map<number, Slot>();
   const waiting = new Map<number, (strip: Strip) => void>();
   let failure: MslensError | null = null;
-  let failed: ((err: MslensError) => void)[] = [];
+  let rejects: ((err: MslensError) => void)[] = [];
+  let opened = 0;
   let dispatched = 0;
   let consumed = 0;
+  let inFlight = 0;
   let closed = false;
 
   const fail = (err: MslensError): void => {
     if (failure) return;
     failure = err;
-    for (const f of failed) f(err);
-    failed = [];
+    for (const r of rejects) r(err);
+    rejects = [];
   };
-  const pool: PoolWorker[] = Array.from({ length: Math.min(workerCount, windows.length) }, () => {
-    const worker = spawnWorker(new URL('./strip-worker.ts', import.meta.url));
-    const w: PoolWorker = { worker, busy: true };
-    worker.on('message', (msg: FromStripWorker) => {
-      if (msg.type === 'opened') { w.busy = false; pump(); return; }
-      if (msg.type === 'failed') { fail(wireError(msg.error)); return; }
-      w.busy = false;
-      const resolveStrip = waiting.get(msg.id);
-      if (resolveStrip) {
-        waiting.delete(msg.id);
-        resolveStrip(toStrip(msg.id, msg.buffers));
-      } else done.set(msg.id, msg.buffers);
-      pump();
-    });
-    worker.on('error', (err) => fail(new MslensError('INTERNAL', `A decode worker crashed: ${err.message}`, {}, { cause: err })));
-    worker.on('exit', (code) => { if (!closed) fail(new MslensError('INTERNAL', `A decode worker stopped unexpectedly (exit code ${code}).`)); });
-    worker.postMessage({ type: 'open', scenePath } satisfies ToStripWorker);
-    return w;
-  });
-
   const toStrip = (index: number, buffers: ArrayBuffer[]): Strip => {
     const window = windows[index];
     const n = window.width * window.height;
     return { index, window, planes: buffers.map((b) => new Float32Array(b, 0, n)) };
   };
+  const ready = (id: number): Strip | null => {
+    const slot = slots.get(id);
+    if (!slot || slot.pending > 0) return null;
+    slots.delete(id);
+    return toStrip(id, slot.buffers);
+  };
+
+  const pool: Worker[] = groups.map((group) => {
+    const worker = spawnWorker(new URL('./strip-worker.ts', import.meta.url));
+    worker.on('message', (msg: FromStripWorker) => {
+      if (msg.type === 'opened') { opened++; pump(); return; }
+      if (msg.type === 'failed') { fail(wireError(msg.error)); return; }
+      const slot = slots.get(msg.id)!;
+      group.forEach((b, k) => { slot.buffers[b] = msg.buffers[k]; });
+      slot.pending--;
+      const resolveStrip = waiting.get(msg.id);
+      const strip = resolveStrip ? ready(msg.id) : null;
+      if (resolveStrip && strip) {
+        waiting.delete(msg.id);
+        resolveStrip(strip);
+      }
+    });
+    worker.on('error', (err) => fail(new MslensError('INTERNAL', `A decode worker crashed: ${err.message}`, {}, { cause: err })));
+    worker.on('exit', (code) => { if (!closed) fail(new MslensError('INTERNAL', `A decode worker stopped unexpectedly (exit code ${code}).`)); });
+    worker.postMessage({ type: 'open', scenePath } satisfies ToStripWorker);
+    return worker;
+  });
 
   function pump(): void {
-    while (!failure && !closed && dispatched < windows.length && sets.length) {
-      const w = pool.find((p) => !p.busy);
-      if (!w) return;
-      const buffers = sets.pop()!;
-      w.busy = true;
+    while (!failure && !closed && opened === pool.length && dispatched < windows.length && inFlight < ahead) {
       const id = dispatched++;
-      w.worker.postMessage({ type: 'read', id, window: windows[id], bands: [...bands], buffers } satisfies ToStripWorker, buffers);
+      inFlight++;
+      const buffers = free.pop() ?? bands.map(() => new ArrayBuffer(len * 4));
+      slots.set(id, { buffers, pending: groups.length });
+      groups.forEach((group, g) => {
+        const part = group.map((b) => buffers[b]);
+        pool[g].postMessage({ type: 'read', id, window: windows[id], bands: group.map((b) => bands[b]), buffers: part } satisfies ToStripWorker, part);
+      });
     }
   }
 
@@ -152,29 +182,28 @@ function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], b
   signal?.addEventListener('abort', onAbort, { once: true });
 
   return {
+    workers: pool.length,
     next() {
       if (failure) return Promise.reject(failure);
       if (consumed >= windows.length) return Promise.resolve(null);
       const id = consumed++;
-      const ready = done.get(id);
-      if (ready) {
-        done.delete(id);
-        return Promise.resolve(toStrip(id, ready));
-      }
+      const strip = ready(id);
+      if (strip) return Promise.resolve(strip);
       return new Promise<Strip>((resolveStrip, reject) => {
         waiting.set(id, resolveStrip);
-        failed.push(reject);
+        rejects.push(reject);
         pump();
       });
     },
     release(strip) {
-      sets.push(strip.planes.map((p) => p.buffer as ArrayBuffer));
+      free.push(strip.planes.map((p) => p.buffer as ArrayBuffer));
+      inFlight--;
       pump();
     },
     async close() {
       closed = true;
       signal?.removeEventListener('abort', onAbort);
-      await Promise.all(pool.map((p) => p.worker.terminate()));
+      await Promise.all(pool.map((w) => w.terminate()));
     },
   };
 }

@@ -55,5 +55,11 @@ export interface BandSource {
    * reads window after window reuses its buffers.
    */
   readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal, into?: Float32Array[]): Promise<Float32Array[]>;
+  /**
+   * Relative cost of decoding one band over a window (source pixels per scene pixel), present
+   * when each band is decoded on its own (one file per band), so that bands can be read in
+   * parallel by different workers.
+   */
+  bandCost?(band: BandName): number;
   close(): Promise<void>;
 }

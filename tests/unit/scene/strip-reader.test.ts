@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openScene } from '../../../src-main/core/scene/open-scene.ts';
-import { openStripReader, type Strip } from '../../../src-main/core/scene/strip-reader.ts';
+import { openStripReader, shareBands, type Strip } from '../../../src-main/core/scene/strip-reader.ts';
 import type { BandName, PixelWindow } from '../../../src-main/core/scene/types.ts';
 import { makeBandFiles } from '../../fixtures/make-band-files.ts';
 import { demoScene } from '../../helpers/harness.ts';
@@ -43,7 +43,7 @@ async function direct(path: string, windows: PixelWindow[]): Promise<Float32Arra
   }
 }
 
-async function drain(path: string, windows: PixelWindow[], workers: number, ahead?: number): Promise<{ planes: Float32Array[][]; order: number[]; buffers: Set<ArrayBufferLike> }> {
+async function drain(path: string, windows: PixelWindow[], workers: number, ahead?: number): Promise<{ planes: Float32Array[][]; order: number[]; buffers: Set<ArrayBufferLike>; workers: number }> {
   const reader = await openStripReader(path, windows, BANDS, { workers, ahead });
   const planes: Float32Array[][] = [];
   const order: number[] = [];
@@ -60,16 +60,27 @@ async function drain(path: string, windows: PixelWindow[], workers: number, ahea
   } finally {
     await reader.close();
   }
-  return { planes, order, buffers };
+  return { planes, order, buffers, workers: reader.workers };
 }
 
 describe('strip reader', () => {
+  test('bands are shared out by decode cost', () => {
+    // 4 bands at 10 m (cost 1), 6 at 20 m (0.25): two even groups of 2.75.
+    const costs = [1, 1, 1, 0.25, 0.25, 0.25, 1, 0.25, 0.25, 0.25];
+    const groups = shareBands(costs, 2);
+    expect(groups.flat().sort((a, b) => a - b)).toEqual([...costs.keys()]);
+    expect(groups.map((g) => g.reduce((s, i) => s + costs[i], 0))).toEqual([2.75, 2.75]);
+    expect(shareBands([1, 1], 8)).toEqual([[0], [1]]);
+  });
+
   test('the decode pool gives the planes of direct reads, in order, on a stack and a band folder', async () => {
     for (const [path, size] of [[demo, 2240], [folder, 224]] as const) {
       const windows = strips(size, size, 7);
       const want = await direct(path, windows);
       for (const workers of [0, 2]) {
         const got = await drain(path, windows, workers, 2);
+        // The stack is read in this thread whatever is asked; the folder's bands are shared out.
+        expect(got.workers).toBe(path === folder ? workers : 0);
         expect(got.order).toEqual([0, 1, 2, 3, 4, 5, 6]);
         expect(got.planes.length).toBe(want.length);
         got.planes.forEach((strip, i) => strip.forEach((plane, b) => expect(sameBytes(plane, want[i][b]), `strip ${i} band ${BANDS[b]}`).toBe(true)));
@@ -80,10 +91,8 @@ describe('strip reader', () => {
     }
   }, 120_000);
 
-  test('a scene that cannot be opened fails every worker with its error', async () => {
-    const reader = await openStripReader(join(dir, 'missing.tif'), strips(224, 224, 4), BANDS, { workers: 2 });
-    await expect(reader.next()).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await reader.close();
+  test('a scene that cannot be opened fails with its error', async () => {
+    await expect(openStripReader(join(dir, 'missing.tif'), strips(224, 224, 4), BANDS, { workers: 2 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
 
   test('a band the scene lacks fails the read with BANDS_MISSING', async () => {
@@ -94,7 +103,8 @@ describe('strip reader', () => {
 
   test('abort stops the pool with CANCELLED', async () => {
     const ac = new AbortController();
-    const reader = await openStripReader(demo, strips(2240, 2240, 10), BANDS, { workers: 2, signal: ac.signal });
+    const reader = await openStripReader(folder, strips(224, 224, 10), BANDS, { workers: 2, signal: ac.signal });
+    expect(reader.workers).toBe(2);
     const first = await reader.next();
     expect(first?.index).toBe(0);
     ac.abort();

@@ -1,0 +1,91 @@
+// Full-size per-band COGs (GDAL-made from the 10980² demo, the way Earth Search serves them: one
+// uint16 DEFLATE COG per band at its native 10/20/60 m resolution): decode-and-tile throughput
+// through mslens' strip reader next to `gdal_translate` decoding the same files on the same
+// cores, and end-to-end indexing with the built-in model. Each run is its own child process.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { report } from './bench-util.ts';
+import { demoPath } from './index.bench.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE = join(REPO, 'node_modules', '.cache', 'mslens-bench');
+const L2A = ['B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B11', 'B12'];
+const RES: Record<string, number> = { B01: 60, B02: 10, B03: 10, B04: 10, B05: 20, B06: 20, B07: 20, B08: 10, B8A: 20, B09: 60, B11: 20, B12: 20 };
+const MODEL = ['B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B11', 'B12'];
+
+function child(script: string, args: string[]): Record<string, number> {
+  const r = spawnSync(process.execPath, [join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'tests/bench', script), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+}
+
+const bandFile = (folder: string, b: string): string => join(folder, `T33UUP_20240612T101031_${b}_${RES[b]}m.tif`);
+
+/** The demo's 12 bands as per-band COGs at native resolution (made once, cached). */
+function bandFolder(size: number): string {
+  const folder = join(CACHE, `bands-${size}`);
+  if (L2A.every((b) => existsSync(bandFile(folder, b)))) return folder;
+  const stack = demoPath(size);
+  mkdirSync(folder, { recursive: true });
+  const t = performance.now();
+  L2A.forEach((b, i) => {
+    const out = Math.round((size * 10) / RES[b]);
+    const resize = RES[b] === 10 ? [] : ['-r', 'average', '-outsize', String(out), String(out)];
+    const tmp = `${bandFile(folder, b)}.part`;
+    const r = spawnSync('gdal_translate', ['-q', '-b', String(i + 1), '-ot', 'UInt16', ...resize, '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'OVERVIEWS=NONE', '-co', 'NUM_THREADS=ALL_CPUS', stack, tmp], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`gdal_translate failed: ${r.stderr}`);
+    renameSync(tmp, bandFile(folder, b));
+  });
+  report(`per-band COGs ${size}² made with GDAL`, { seconds: (performance.now() - t) / 1000 });
+  return folder;
+}
+
+/** Wall time for gdal_translate to decode each file, `parallel` processes at a time. */
+async function gdalDecode(files: string[], parallel: number): Promise<number> {
+  const t = performance.now();
+  const queue = [...files];
+  const run = async (): Promise<void> => {
+    for (let f = queue.shift(); f; f = queue.shift()) {
+      await new Promise<void>((resolve, reject) => {
+        const p = spawn('gdal_translate', ['-q', '-of', 'GTiff', f, '/vsimem/decoded.tif']);
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gdal_translate ${f} exited with ${code}`))));
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, run));
+  return (performance.now() - t) / 1000;
+}
+
+function pixels(path: string): number {
+  const m = /Size is (\d+), (\d+)/.exec(spawnSync('gdalinfo', [path], { encoding: 'utf8' }).stdout)!;
+  return Number(m[1]) * Number(m[2]);
+}
+
+export async function benchDecode(size: number): Promise<void> {
+  if (spawnSync('gdalinfo', ['--version']).status !== 0) {
+    console.log('decode bench skipped: gdal-bin is not installed');
+    return;
+  }
+  const folder = bandFolder(size);
+  const files = MODEL.map((b) => bandFile(folder, b));
+  const sourceMp = files.reduce((s, f) => s + pixels(f), 0) / 1e6;
+  const mb = files.reduce((s, f) => s + statSync(f).size, 0) / 2 ** 20;
+  const cores = os.availableParallelism();
+  const gdalSeconds = await gdalDecode(files, cores);
+  report(`gdal_translate ${MODEL.length} band COGs ${size}²`, { 'source MP': sourceMp, 'file MiB': mb, processes: cores, seconds: gdalSeconds, 'MP/s': sourceMp / gdalSeconds });
+  for (const workers of [0, cores]) {
+    const r = child('decode-scene.child.ts', [folder, String(workers)]);
+    const rate = sourceMp / r.seconds;
+    report(`decode-and-tile, ${workers ? `${workers} decode workers` : 'in one thread'}`, { tiles: r.tiles, seconds: r.seconds, 'MP/s': rate, 'vs GDAL': rate / (sourceMp / gdalSeconds), 'peak RSS MiB': r.peakMiB });
+  }
+  const home = mkdtempSync(join(os.tmpdir(), 'mslens-bench-'));
+  try {
+    const r = child('index-scene.child.ts', [folder, home]);
+    report(`index per-band COGs ${size}² (built-in model)`, { tiles: r.tiles, 'tiles/s': r.tilesPerSecond, seconds: r.seconds, 'peak RSS MiB': r.peakMiB });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
