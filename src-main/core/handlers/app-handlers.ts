@@ -1,9 +1,9 @@
 /** The app's own operations: jobs, remembered state, the true-colour stretch, GeoJSON export, file choice. */
-import { resolve } from 'node:path';
 import { readAppState, saveAppState } from '../app/app-state.ts';
 import { sceneStretch } from '../app/scene-stretch.ts';
 import { tilesToGeoJson, writeGeoJson } from '../export/geojson.ts';
 import { findTile } from '../index/index-collection.ts';
+import { resolveSceneLocation } from '../scene/open-scene.ts';
 import type { Handlers } from '../api.ts';
 import type { HandlerContext } from './handler-context.ts';
 
@@ -19,12 +19,12 @@ export function appHandlers(c: HandlerContext): Pick<Handlers, AppOps> {
 
     saveAppState: (arg) => saveAppState(c.deps.home, arg.recent),
 
-    sceneStretch: (arg, ctx) => sceneStretch(resolve(arg.path), {}, ctx.signal),
+    sceneStretch: (arg, ctx) => sceneStretch(resolveSceneLocation(arg.path), {}, ctx.signal),
 
     async exportGeoJson(arg) {
       const { index, model } = await c.loadIndex(arg.index);
       const rows = arg.features.map((f) => ({ index: findTile(index.tiles, f.tile), properties: f.properties }));
-      const fc = tilesToGeoJson(index.tiles, model.manifest.id, rows);
+      const fc = tilesToGeoJson(index, model.manifest.id, rows);
       if (!arg.out) return { count: rows.length, path: null, featureCollection: fc };
       return { count: rows.length, path: await writeGeoJson(arg.out, fc), featureCollection: null };
     },

@@ -1,8 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { MslensError } from '../errors.ts';
-import { BandFilesSource, findBandFiles, isBandFolder } from './band-files-source.ts';
+import { BandFilesSource, isBandFolder } from './band-files-source.ts';
 import { GeoTiffSource } from './geotiff-source.ts';
+import { jp2BandFolderOpener, safeOpener } from './safe/safe-openers.ts';
+import { isHttpUrl, resolveLocation } from './stac/location.ts';
+import { isStacItemLocation, openStacItem } from './stac/open-stac-item.ts';
 import type { BandSource } from './types.ts';
 
 export interface SceneOpener {
@@ -24,7 +27,17 @@ export const OPENERS: SceneOpener[] = [
     canOpen: (path) => isBandFolder(path),
     open: (path, signal) => BandFilesSource.open(path, { signal }),
   },
+  {
+    kind: 'stac-item',
+    canOpen: (path) => isStacItemLocation(path),
+    open: (path, signal) => openStacItem(path, { signal }),
+  },
+  safeOpener,
+  jp2BandFolderOpener,
 ];
+
+/** A scene location for the openers: a URL (STAC item) as it is, a path made absolute. */
+export const resolveSceneLocation = (p: string): string => resolveLocation(p);
 
 async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isFile() ?? false;
@@ -43,17 +56,15 @@ async function isTiff(path: string): Promise<boolean> {
 }
 
 export async function openScene(path: string, signal?: AbortSignal): Promise<BandSource> {
+  if (isHttpUrl(path)) return openStacItem(path, { signal });
   const st = await stat(path).catch(() => null);
   if (!st) throw new MslensError('NOT_FOUND', `${path} does not exist. Check the path, or run \`mslens demo\` to make a demo scene.`, { path });
   for (const opener of OPENERS) {
     if (await opener.canOpen(path)) return opener.open(path, signal);
   }
   if (st.isDirectory()) {
-    const jp2 = (await findBandFiles(path)).filter((f) => f.format === 'jp2');
-    const what = jp2.length
-      ? `holds JPEG 2000 band files (${jp2[0].name}${jp2.length > 1 ? ', …' : ''}), which mslens does not read yet. Convert them to GeoTIFF (\`gdal_translate -of COG\`), or open a GeoTIFF or COG stack of the scene`
-      : 'has no Sentinel-2 band files. Open a GeoTIFF or COG stack of the scene, or a folder with one GeoTIFF per band named like B02.tif, T33UUP_20240612T101031_B02_10m.tif or blue.tif (Earth Search names)';
+    const what = 'has no Sentinel-2 band files. Open a GeoTIFF or COG stack of the scene, a SAFE product (the .SAFE folder or its .zip), or a folder with one file per band named like B02.tif, T33UUP_20240612T101031_B02_10m.jp2 or blue.tif (Earth Search names)';
     throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is a folder that ${what}.`, { path });
   }
-  throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is not a format mslens opens. Open a Sentinel-2 GeoTIFF or COG.`, { path });
+  throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is not a format mslens opens. Open a Sentinel-2 GeoTIFF or COG, or a SAFE product (the .SAFE folder or its .zip).`, { path });
 }

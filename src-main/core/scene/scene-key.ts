@@ -2,16 +2,21 @@
  * A content key for a scene file, cheap enough for multi-GB files: sha256 over the size, the
  * first and last 1 MiB and 32 evenly spaced 64 KiB samples. Renaming or touching a file keeps
  * its key; changing its pixels or header changes it. A folder of band files is keyed by its
- * band files' names and keys.
+ * band files' names and keys (GeoTIFF and JPEG 2000; a SAFE folder by its metadata and band
+ * files). A STAC item (URL or .json) is keyed by the item's content.
  */
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { findBandFiles } from './band-files-source.ts';
+import { safeKeyFiles } from './safe/safe-product.ts';
+import { isStacItemLocation, stacItemKey } from './stac/open-stac-item.ts';
 
 export async function sceneKey(path: string): Promise<string> {
+  if (await isStacItemLocation(path)) return stacItemKey(path);
   if ((await stat(path)).isDirectory()) {
     const hash = createHash('sha256').update('band-files;');
-    for (const f of await findBandFiles(path)) if (f.format === 'tiff') hash.update(`${f.name}:${await sceneKey(f.path)};`);
+    for (const f of await findBandFiles(path)) hash.update(`${f.name}:${await sceneKey(f.path)};`);
+    for (const f of await safeKeyFiles(path)) hash.update(`${f.name}:${await sceneKey(f.path)};`);
     return hash.digest('hex').slice(0, 32);
   }
   const fh = await open(path, 'r');
