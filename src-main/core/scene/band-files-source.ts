@@ -86,6 +86,8 @@ interface PlacedRaster {
   /** True when the raster is on the scene grid itself (read as is). */
   onGrid: boolean;
   scratch: Float32Array;
+  /** Rows interpolated along x, between the two passes of the separable resampling. */
+  rows: Float32Array;
   scratchBusy: boolean;
 }
 
@@ -276,7 +278,7 @@ export class BandFilesSource implements BandSource {
     };
     for (const f of rasters) if (byBand.get(f.band) !== f) f.close();
     const bands = new Map<BandName, PlacedRaster>();
-    for (const [b, r] of byBand) bands.set(b, { r, onGrid: sameGrid(r, ref), scratch: new Float32Array(0), scratchBusy: false });
+    for (const [b, r] of byBand) bands.set(b, { r, onGrid: sameGrid(r, ref), scratch: new Float32Array(0), rows: new Float32Array(0), scratchBusy: false });
     return new BandFilesSource(info, new Map([...byBand].map(([b, r]) => [b, r.label])), bands, opts.onFileRead);
   }
 
@@ -317,11 +319,14 @@ export class BandFilesSource implements BandSource {
       const need = sw * py.count;
       // The source window buffer is kept per raster for the next window, unless another read is using it.
       const own = !f.scratchBusy;
+      const rowsNeed = py.count * win.width;
       if (own && f.scratch.length < need) f.scratch = new Float32Array(need);
+      if (own && f.rows.length < rowsNeed) f.rows = new Float32Array(rowsNeed);
       if (own) f.scratchBusy = true;
       try {
         const src = await this.readRaster(f, { x: px.start, y: py.start, width: sw, height: py.count }, signal, own ? f.scratch.subarray(0, need) : undefined);
-        resample(src, sw, px, py, out, win.width, r.nodata, outNodata);
+        if (r.nodata === null || src.indexOf(r.nodata) < 0) resampleSeparable(src, sw, px, py, out, win.width, own ? f.rows.subarray(0, rowsNeed) : new Float32Array(rowsNeed));
+        else resample(src, sw, px, py, out, win.width, r.nodata, outNodata);
       } finally {
         if (own) f.scratchBusy = false;
       }
@@ -334,7 +339,38 @@ export class BandFilesSource implements BandSource {
   }
 }
 
-/** Bilinear (or, with equal taps, nearest) interpolation of a source window onto the output window. */
+/**
+ * Bilinear interpolation as two passes (along x over the source rows, then along y), for a
+ * source window without nodata: about half the work of four taps per output pixel. Equal taps
+ * (nearest) reduce to copies.
+ */
+function resampleSeparable(src: Float32Array, sw: number, px: AxisPlan, py: AxisPlan, out: Float32Array, ow: number, rows: Float32Array): void {
+  const { lo: xl, hi: xh, w: xw } = px;
+  for (let r = 0; r < py.count; r++) {
+    const s = r * sw;
+    const d = r * ow;
+    for (let i = 0; i < ow; i++) {
+      const a = src[s + xl[i]];
+      rows[d + i] = a + (src[s + xh[i]] - a) * xw[i];
+    }
+  }
+  for (let j = 0; j < py.lo.length; j++) {
+    const r0 = py.lo[j] * ow;
+    const r1 = py.hi[j] * ow;
+    const fy = py.w[j];
+    const o = j * ow;
+    if (fy === 0 || r0 === r1) {
+      out.set(rows.subarray(r0, r0 + ow), o);
+      continue;
+    }
+    for (let i = 0; i < ow; i++) {
+      const a = rows[r0 + i];
+      out[o + i] = a + (rows[r1 + i] - a) * fy;
+    }
+  }
+}
+
+/** Bilinear (or, with equal taps, nearest) interpolation of a source window onto the output window, leaving nodata taps out. */
 function resample(src: Float32Array, sw: number, px: AxisPlan, py: AxisPlan, out: Float32Array, ow: number, nodata: number | null, outNodata: number | null): void {
   const oh = py.lo.length;
   for (let j = 0; j < oh; j++) {

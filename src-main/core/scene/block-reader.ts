@@ -91,7 +91,9 @@ export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promi
           for (let y = y0; y < y1; y++) {
             let src = ((y - by * th) * tw + (x0 - bx * tw)) * stride + off;
             let dst = (y - win.y) * win.width + (x0 - win.x);
-            for (let x = x0; x < x1; x++, src += stride, dst++) o[dst] = v[src];
+            // One sample per pixel: a row is one typed-array conversion.
+            if (stride === 1) o.set(v.subarray(src, src + (x1 - x0)), dst);
+            else for (let x = x0; x < x1; x++, src += stride, dst++) o[dst] = v[src];
           }
         });
       };
