@@ -11,7 +11,10 @@ const root = import.meta.dirname;
 const api = resolve(root, 'src-main/core/api.ts');
 
 /** Worker modules that core starts with `new URL('./x-worker.ts', import.meta.url)`. */
-const WORKERS = { 'embed-worker': resolve(root, 'src-main/core/index/embed-worker.ts') };
+const WORKERS = {
+  'embed-worker': resolve(root, 'src-main/core/index/embed-worker.ts'),
+  'scene-preview-worker': resolve(root, 'src-main/core/app/scene-preview-worker.ts'),
+};
 
 /**
  * Module-level `const require = createRequire(import.meta.url)` in core clashes with the

@@ -2,7 +2,7 @@
  * CLI commands: each maps its words and flags onto one api.ts operation and says how to print
  * the result for people. --json prints the operation's result for scripts.
  */
-import type { Arg, OpName, Result } from '../core/api.ts';
+import type { Arg, Hit, IndexSummary, OpName, Result, TileRef } from '../core/api.ts';
 
 export interface Parsed {
   positionals: string[];
@@ -43,6 +43,35 @@ const need = (p: Parsed, i: number, what: string): string => {
 };
 const fmt = (v: number, d = 3): string => v.toFixed(d);
 const bbox = (b: number[]): string => b.map((v) => v.toFixed(5)).join(',');
+const pct = (v: number): string => `${Math.round(v * 100)} %`;
+/** Only the flags given, so a setting not named keeps its value. */
+const given = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** "skipped 12 (8 cloudy > 50 %, 4 nodata)". */
+function skippedText(r: IndexSummary): string {
+  const why = [
+    ...(r.tilesSkippedCloudy ? [`${r.tilesSkippedCloudy} cloudy > ${pct(r.maxCloud)}`] : []),
+    ...(r.tilesSkippedNodata ? [`${r.tilesSkippedNodata} nodata`] : []),
+  ];
+  return r.tilesSkipped ? `skipped ${r.tilesSkipped} (${why.join(', ')})` : 'none skipped';
+}
+
+/** "   1  r003c007  2024-06-12  score 0.310  cloud  12 %  bbox …", the scene named when results span several. */
+function hitLine(h: Hit, i: number, scenes: boolean): string {
+  const cloud = h.cloudFraction === null ? '–'.padStart(5) : pct(h.cloudFraction).padStart(5);
+  return `${String(i + 1).padStart(4)}  ${scenes ? `${h.sceneId}/` : ''}${h.tile}  ${h.date ?? '–'.padEnd(10)}  score ${fmt(h.score)}  cloud ${cloud}  bbox ${bbox(h.bbox)}`;
+}
+const severalScenes = (tiles: readonly TileRef[]): boolean => new Set(tiles.map((t) => t.sceneId)).size > 1;
+
+/** "demo (2024-06-12, 33UUP), other (2024-07-02)" for the scenes results come from. */
+function sceneList(tiles: readonly TileRef[]): string {
+  const scenes = new Map<string, TileRef>();
+  for (const t of tiles) if (!scenes.has(t.sceneId)) scenes.set(t.sceneId, t);
+  return [...scenes.values()].map((t) => {
+    const facts = [t.date, t.mgrsTile].filter(Boolean);
+    return facts.length ? `${t.sceneId} (${facts.join(', ')})` : t.sceneId;
+  }).join(', ');
+}
 
 const define = <N extends OpName>(c: Command<N>): Command<N> => c;
 
@@ -70,12 +99,16 @@ export const COMMANDS: Record<string, AnyCommand> = {
     ].join('\n'),
   }),
   index: define({
-    usage: 'mslens index SCENE [--model ID] [--tile 224] [--stride 224] [--min-valid 0.5] [--out FILE]',
-    summary: 'embed every tile of a scene into an index (GeoParquet); cached per scene, model and tiling',
-    flags: { model: 'string', tile: 'string', stride: 'string', 'min-valid': 'string', out: 'string' },
+    usage: 'mslens index SCENE [--model ID] [--tile 224] [--stride 224] [--min-valid 0.5] [--max-cloud 0.5] [--out FILE]',
+    summary: 'embed every tile of a scene into an index (GeoParquet); cached per scene, model and tiling. Tiles over --max-cloud SCL cloud (default 0.5, or `mslens settings --max-cloud`) are skipped',
+    flags: { model: 'string', tile: 'string', stride: 'string', 'min-valid': 'string', 'max-cloud': 'string', out: 'string' },
     op: 'buildIndex',
-    toArg: (p) => ({ scene: need(p, 0, 'SCENE'), model: str(p.flags.model), tile: num(p.flags.tile, 'tile'), stride: num(p.flags.stride, 'stride'), minValid: num(p.flags['min-valid'], 'min-valid'), out: str(p.flags.out) }),
-    human: (r) => `${r.cached ? 'cached index' : 'index'}: ${r.path}\n${r.tilesIndexed} tiles embedded with ${r.modelId}${r.provider ? ` on ${r.provider}` : ''}, ${r.tilesSkipped} skipped (mostly nodata)${r.cached ? '' : ` in ${r.seconds.toFixed(1)} s`}`,
+    toArg: (p) => ({ scene: need(p, 0, 'SCENE'), model: str(p.flags.model), tile: num(p.flags.tile, 'tile'), stride: num(p.flags.stride, 'stride'), minValid: num(p.flags['min-valid'], 'min-valid'), maxCloud: num(p.flags['max-cloud'], 'max-cloud'), out: str(p.flags.out) }),
+    human: (r) => [
+      `${r.cached ? 'cached index' : 'index'}: ${r.path}`,
+      `${r.tilesIndexed} tiles embedded with ${r.modelId}${r.provider ? ` on ${r.provider}` : ''}, ${skippedText(r)}${r.cached ? '' : ` in ${r.seconds.toFixed(1)} s`}`,
+      `scene ${r.sceneId}, date ${r.date ?? 'unknown'}, MGRS tile ${r.mgrsTile ?? 'unknown'}, ${r.masks ? 'cloud, shadow and snow fractions from its SCL layer' : 'no SCL layer: cloud fractions unknown, no tile skipped for clouds'}`,
+    ].join('\n'),
   }),
   search: define({
     usage: 'mslens search INDEX [INDEX ...] "QUERY" [--top-k 10] [--threshold T] [--geojson FILE]',
@@ -86,7 +119,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
       `"${r.query}" (${r.modelId}): ${r.results.length} tiles`,
-      ...r.results.map((h, i) => `${String(i + 1).padStart(4)}  ${h.tile}  score ${fmt(h.score)}  bbox ${bbox(h.bbox)}`),
+      ...r.results.map((h, i) => hitLine(h, i, severalScenes(r.results))),
       ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
     ].join('\n'),
   }),
@@ -98,7 +131,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     toArg: (p) => ({ index: indexArgs(p.positionals), classes: list(p.flags.classes) ?? [], geojson: str(p.flags.geojson) }),
     json: (r) => ({ model: r.modelId, classes: r.classes, counts: r.counts, tiles: r.tiles, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
-      `${r.tiles.length} tiles classified with ${r.modelId}:`,
+      `${r.tiles.length} tiles of ${sceneList(r.tiles)} classified with ${r.modelId}:`,
       ...Object.entries(r.counts).map(([c, n]) => `  ${c.padEnd(24)} ${String(n).padStart(6)}`),
       ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
     ].join('\n'),
@@ -112,7 +145,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
       `${r.query} (${r.modelId}):`,
-      ...r.results.map((h, i) => `${String(i + 1).padStart(4)}  ${h.tile}  score ${fmt(h.score)}  bbox ${bbox(h.bbox)}`),
+      ...r.results.map((h, i) => hitLine(h, i, severalScenes(r.results))),
       ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
     ].join('\n'),
   }),
@@ -141,12 +174,12 @@ export const COMMANDS: Record<string, AnyCommand> = {
     human: (r) => `default model: ${r.models.find((m) => m.isDefault)?.id ?? '?'}`,
   }),
   settings: define({
-    usage: 'mslens settings [--model ID] [--provider auto|cpu|cuda|dml|coreml] [--precision auto|fp32]',
-    summary: 'change the default model, the execution provider and the image-encoder precision (fp32 = the exact reference)',
-    flags: { model: 'string', provider: 'string', precision: 'string' },
+    usage: 'mslens settings [--model ID] [--provider auto|cpu|cuda|dml|coreml] [--precision auto|fp32] [--max-cloud 0.5]',
+    summary: 'change the default model, the execution provider, the image-encoder precision (fp32 = the exact reference) and the cloud threshold of indexing',
+    flags: { model: 'string', provider: 'string', precision: 'string', 'max-cloud': 'string' },
     op: 'updateSettings',
-    toArg: (p) => ({ defaultModel: str(p.flags.model), provider: str(p.flags.provider) as never, precision: str(p.flags.precision) as never }),
-    human: (r) => `default model ${r.models.find((m) => m.isDefault)?.id ?? '?'}, provider ${r.providers.preference} (running: ${r.providers.active ?? '?'}), precision ${r.precision}`,
+    toArg: (p) => given({ defaultModel: str(p.flags.model), provider: str(p.flags.provider) as never, precision: str(p.flags.precision) as never, maxCloud: num(p.flags['max-cloud'], 'max-cloud') }),
+    human: (r) => `default model ${r.models.find((m) => m.isDefault)?.id ?? '?'}, provider ${r.providers.preference} (running: ${r.providers.active ?? '?'}), precision ${r.precision}, max cloud ${pct(r.maxCloud)}`,
   }),
   'embed text': define({
     usage: 'mslens embed text [--model ID] "TEXT" ["TEXT" ...]',

@@ -12,7 +12,8 @@ export function makeProgressPrinter(stream: NodeJS.WriteStream = process.stderr)
       const rate = p.tilesPerSecond ? `, ${p.tilesPerSecond.toFixed(1)} tiles/s` : '';
       const eta = p.etaSeconds != null && p.done < p.total ? `, ETA ${Math.ceil(p.etaSeconds)} s` : '';
       const provider = p.provider ? ` [${p.provider}]` : '';
-      const line = `${p.message}${provider}: ${p.done}/${p.total} (${pct} %${rate}${eta})`;
+      const skipped = p.skippedCloudy || p.skippedNodata ? `, skipped ${p.skippedCloudy ?? 0} cloudy + ${p.skippedNodata ?? 0} nodata` : '';
+      const line = `${p.message}${provider}: ${p.done}/${p.total} (${pct} %${rate}${eta}${skipped})`;
       if (tty) {
         stream.write(`\r\x1b[2K${line}`);
         open = true;

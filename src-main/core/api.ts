@@ -13,11 +13,13 @@ import type { IndexProgress } from './index/build-index.ts';
 import type { ProviderName } from './models/providers.ts';
 import type { AppState, RecentItems } from './app/app-state.ts';
 import type { SceneStretch } from './app/scene-stretch.ts';
+import type { SceneImagery } from './app/scene-preview.ts';
 import type { FeatureCollection } from './export/geojson.ts';
 import type { JobControl } from './jobs.ts';
 
 export type { ClassifiedTile, Hit, TileRef, WireError, IndexProgress, ProviderName };
 export type { AppState, RecentItems, SceneStretch, FeatureCollection };
+export type { SceneImagery };
 
 const op = <I, O>(input: z.ZodType<I>, kind: 'call' | 'job' = 'call') => ({ input, kind, output: undefined as unknown as O });
 
@@ -47,6 +49,8 @@ export interface ModelsList {
   providers: { candidates: ProviderName[]; active: ProviderName | null; fallbacks: { provider: ProviderName; reason: string }[]; preference: string };
   /** 'auto': checked int8 on CPU, fp16 on GPU; 'fp32': always the float32 reference. */
   precision: 'auto' | 'fp32';
+  /** Indexing skips tiles with a larger SCL cloud fraction unless told otherwise. */
+  maxCloud: number;
 }
 
 export interface SceneSummary {
@@ -77,8 +81,17 @@ export interface IndexSummary {
   tiling: { size: number; stride: number };
   tilesTotal: number;
   tilesIndexed: number;
+  /** tilesSkippedNodata + tilesSkippedCloudy. */
   tilesSkipped: number;
+  tilesSkippedNodata: number;
+  /** Tiles whose SCL cloud fraction was above maxCloud; 0 without SCL. */
+  tilesSkippedCloudy: number;
+  maxCloud: number;
+  /** 'SCL' when tiles carry cloud, shadow, snow and nodata fractions from the scene's SCL layer. */
+  masks: 'SCL' | null;
   date: string | null;
+  /** MGRS tile id of the scene, e.g. "33UUP". */
+  mgrsTile: string | null;
   createdAt: string;
   /** True when the index came from the cache and no inference ran. */
   cached: boolean;
@@ -152,8 +165,9 @@ export const api = {
     z.object({ outDir: path.optional(), size: z.number().int().min(224).max(10980).optional(), seed: z.number().int().min(0).optional() }).strict(), 'job'),
   openScene: op<{ path: string; tile?: number; stride?: number }, SceneSummary>(
     z.object({ path, tile: z.number().int().optional(), stride: z.number().int().optional() }).strict()),
-  buildIndex: op<{ scene: string; model?: string; tile?: number; stride?: number; minValid?: number; out?: string }, IndexSummary>(
-    z.object({ scene: path, model: z.string().min(1).optional(), tile: z.number().int().optional(), stride: z.number().int().optional(), minValid: z.number().min(0).max(1).optional(), out: path.optional() }).strict(), 'job'),
+  /** `maxCloud`: tiles with a larger SCL cloud fraction are skipped (default from the settings, 0.5). */
+  buildIndex: op<{ scene: string; model?: string; tile?: number; stride?: number; minValid?: number; maxCloud?: number; out?: string }, IndexSummary>(
+    z.object({ scene: path, model: z.string().min(1).optional(), tile: z.number().int().optional(), stride: z.number().int().optional(), minValid: z.number().min(0).max(1).optional(), maxCloud: z.number().min(0, 'maxCloud is a fraction from 0 to 1').max(1, 'maxCloud is a fraction from 0 to 1').optional(), out: path.optional() }).strict(), 'job'),
   openIndex: op<{ index: string }, IndexSummary & { tiles: TileRef[] }>(z.object({ index: path }).strict()),
   search: op<{ index: string | string[]; text: string; topK?: number; threshold?: number; allScores?: boolean; geojson?: string }, SearchResult>(
     z.object({ index: indexes, text: z.string().trim().min(1, 'the query is empty: type what to look for, e.g. "water"'), topK: topK.optional(), threshold: z.number().min(-1).max(1).optional(), allScores: z.boolean().optional(), geojson }).strict()),
@@ -172,10 +186,10 @@ export const api = {
     z.object({ model: z.string().min(1).optional(), texts: z.array(z.string().max(10_000)).min(1, 'give at least one text').max(10_000) }).strict()),
   embedImage: op<{ model?: string; files: string[] }, EmbedImageResult>(
     z.object({ model: z.string().min(1).optional(), files: z.array(path).min(1, 'give at least one image file').max(10_000) }).strict()),
-  /** The default model, the execution-provider preference and the image-encoder precision. */
-  updateSettings: op<{ defaultModel?: string; provider?: 'auto' | 'cuda' | 'dml' | 'coreml' | 'cpu'; precision?: 'auto' | 'fp32' }, ModelsList>(
-    z.object({ defaultModel: z.string().min(1).optional(), provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).optional(), precision: z.enum(['auto', 'fp32']).optional() }).strict()
-      .refine((s) => Object.keys(s).length > 0, 'name a setting to change: defaultModel, provider or precision')),
+  /** The default model, the execution-provider preference, the image-encoder precision and the default cloud threshold. */
+  updateSettings: op<{ defaultModel?: string; provider?: 'auto' | 'cuda' | 'dml' | 'coreml' | 'cpu'; precision?: 'auto' | 'fp32'; maxCloud?: number }, ModelsList>(
+    z.object({ defaultModel: z.string().min(1).optional(), provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).optional(), precision: z.enum(['auto', 'fp32']).optional(), maxCloud: z.number().min(0).max(1).optional() }).strict()
+      .refine((s) => Object.keys(s).length > 0, 'name a setting to change: defaultModel, provider, precision or maxCloud')),
   // — app —
   /** Stops a running job (see core/jobs.ts): every call runs under the job id its caller gave. */
   cancelJob: op<{ jobId: string }, { cancelled: boolean }>(z.object({ jobId: z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'a job id is 6 to 64 letters, digits, "-" or "_"') }).strict()),
@@ -185,6 +199,11 @@ export const api = {
     z.object({ recent: z.object({ scenes: z.array(path).max(12), queries: z.array(z.string().min(1).max(500)).max(24), classLists: z.array(z.array(z.string().min(1).max(200)).min(2).max(100)).max(12), indexes: z.array(z.object({ scene: path, index: path }).strict()).max(12) }).partial().strict() }).strict()),
   /** The default true-colour stretch of a scene (B04/B03/B02). */
   sceneStretch: op<{ path: string }, SceneStretch>(z.object({ path }).strict()),
+  /**
+   * What the map reads for a scene: the file itself when it is a GeoTIFF with overviews, else a
+   * true-colour preview COG, built in a worker (progress, cancel) and cached in the data folder.
+   */
+  sceneImagery: op<{ path: string }, SceneImagery>(z.object({ path }).strict(), 'job'),
   /** Tiles with properties as GeoJSON (RFC 7946): written to `out`, or returned for a download. */
   exportGeoJson: op<{ index: string | string[]; features: ExportFeature[]; out?: string }, ExportResult>(
     z.object({ index: indexes, features: z.array(z.object({ tile: tileIdSchema, properties: z.record(z.string().max(64), exportValue) }).strict()).max(100_000), out: path.optional() }).strict()),
@@ -200,7 +219,7 @@ export type Result<N extends OpName> = Api[N]['output'];
 
 /** Job progress events, declared next to the operations that emit them. */
 export interface Events {
-  progress: { op: OpName; message: string; done: number; total: number; tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName; jobId?: string };
+  progress: { op: OpName; message: string; done: number; total: number; tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName; skippedNodata?: number; skippedCloudy?: number; jobId?: string };
 }
 export type EventName = keyof Events;
 // — app —

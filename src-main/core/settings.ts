@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MAX_CLOUD } from './index/scl-fractions.ts';
 import type { ProviderPreference } from './models/providers.ts';
 
 export const SettingsSchema = z.object({
@@ -9,6 +10,8 @@ export const SettingsSchema = z.object({
   provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).default('auto'),
   /** 'auto' runs a model's checked int8 (CPU) or fp16 (GPU) image encoder; 'fp32' always the float32 reference. */
   precision: z.enum(['auto', 'fp32']).default('auto'),
+  /** Indexing skips tiles whose SCL cloud fraction is above this (scenes without SCL skip none). */
+  maxCloud: z.number().min(0).max(1).default(DEFAULT_MAX_CLOUD),
 });
 export type Settings = z.infer<typeof SettingsSchema> & { provider: ProviderPreference };
 

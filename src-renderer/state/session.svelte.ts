@@ -1,8 +1,9 @@
 /**
- * The session: the open scene and its display stretch, the open index, the models, the running
- * long job (demo, indexing) with its progress, and errors shown beside the control that failed.
+ * The session: the open scene, the imagery the map reads for it and its display stretch, the
+ * open index, the models, the running long job (demo, indexing) with its progress, and errors
+ * shown beside the control that failed.
  */
-import type { AppState, IndexSummary, ModelsList, RecentItems, SceneStretch, SceneSummary, TileRef } from '$api';
+import type { AppState, IndexSummary, ModelsList, RecentItems, SceneImagery, SceneStretch, SceneSummary, TileRef } from '$api';
 import { ApiError, messageOf, type ApiClient, type Job } from '../lib/api-client';
 import type { Stretch } from '../map/layers/scene-layer';
 
@@ -28,6 +29,13 @@ export class Session {
   readonly api: ApiClient;
   scene = $state.raw<SceneSummary | null>(null);
   stretch = $state.raw<SceneStretch | null>(null);
+  /** The file the map reads for the open scene; null until known (while a preview is prepared). */
+  imagery = $state.raw<SceneImagery | null>(null);
+  /** Progress of the map preview being prepared for the open scene. */
+  preparing = $state.raw<{ done: number; total: number } | null>(null);
+  #imageryJob: Job<SceneImagery> | null = null;
+  /** The scene the imagery, or the job preparing it, is for. */
+  #imageryFor: string | null = null;
   display = $state<Stretch>({ min: 0, max: 3000, gamma: 1 });
   index = $state.raw<OpenedIndex | null>(null);
   models = $state.raw<ModelsList | null>(null);
@@ -133,6 +141,7 @@ export class Session {
       const stretch = await this.api.call('sceneStretch', { path: scene.path });
       this.scene = scene;
       this.stretch = stretch;
+      void this.loadImagery(scene.path);
       this.display = { min: stretch.min, max: stretch.max, gamma: 1 };
       if (!opts.keepIndex) this.index = null;
       await this.remember({ scenes: front(this.app?.recent.scenes ?? [], scene.path, 12) });
@@ -141,6 +150,35 @@ export class Session {
       this.setError('scene', err);
     } finally {
       this.opening = null;
+    }
+  }
+
+  /**
+   * Asks what the map reads for the scene: at once for a GeoTIFF with overviews, else after its
+   * preview is prepared (or found in the cache). A newer scene cancels the preparation.
+   */
+  private async loadImagery(path: string): Promise<void> {
+    if (this.#imageryFor === path && this.#imageryJob) return; // already being prepared
+    void this.#imageryJob?.cancel();
+    this.#imageryFor = path;
+    this.imagery = null;
+    const job = this.api.job('sceneImagery', { path }, (p) => {
+      if (this.#imageryJob === job) this.preparing = { done: p.done, total: p.total };
+    });
+    this.#imageryJob = job;
+    this.preparing = null;
+    try {
+      const imagery = await job.result;
+      if (this.#imageryJob === job) this.imagery = imagery;
+    } catch (err) {
+      if (this.#imageryJob === job && !(err instanceof ApiError && err.code === 'CANCELLED')) {
+        this.setError('scene', new ApiError({ code: err instanceof ApiError ? err.code : 'INTERNAL', message: `The map cannot show this scene's imagery: ${messageOf(err)} Search and classification still work.`, detail: {} }));
+      }
+    } finally {
+      if (this.#imageryJob === job) {
+        this.#imageryJob = null;
+        this.preparing = null;
+      }
     }
   }
 

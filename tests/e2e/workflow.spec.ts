@@ -73,7 +73,8 @@ describe('web mode, first run to export', () => {
     expect(stats).toMatch(/\d+\/100 tiles\s+[\d.]+ tiles\/s\s+ETA \d/);
     await page.getByTestId('index-card').getByText('Indexed').waitFor();
     await expect.poll(() => page.getByTestId('index-state').innerText()).toMatch(/Indexed/);
-    expect(await page.getByTestId('status-bar').innerText()).toMatch(/mslens-spectral[\s\S]*CPU[\s\S]*99 tiles/);
+    expect(await page.getByTestId('status-bar').innerText()).toMatch(/mslens-spectral[\s\S]*CPU[\s\S]*98 tiles/);
+    expect(await page.getByTestId('index-counts').innerText()).toMatch(/98 tiles embedded, 2 skipped \(1 cloudy > 50 %, 1 nodata\)/);
   });
 
   test('searching "water" outlines tiles that are water in the ground truth', async () => {
@@ -91,6 +92,10 @@ describe('web mode, first run to export', () => {
     // The list holds the same tiles, best first.
     const listed = await page.getByTestId('results').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-tile')));
     expect(listed).toEqual(tiles);
+    // Each row names the scene's date and the tile's SCL cloud fraction.
+    const facts = await page.getByTestId('results').getByTestId('hit-facts').allInnerTexts();
+    expect(facts).toHaveLength(tiles.length);
+    for (const f of facts) expect(f).toMatch(/^2024-06-12 · cloud \d+ %$/);
     await page.waitForTimeout(800);
     await b.shot('03-search-water');
   });
@@ -134,7 +139,8 @@ describe('web mode, first run to export', () => {
     await legend.waitFor();
     const rows = await legend.locator('li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-class'), Number(e.querySelector('.count')?.textContent)] as const));
     expect(rows.map(([c]) => c)).toEqual(['water', 'forest', 'cropland', 'built-up', 'bare soil', 'snow', 'cloud']);
-    expect(rows.reduce((s, [, n]) => s + n, 0)).toBe(99);
+    // 100 tiles less the nodata corner and the tile under the big cloud (skipped by its SCL).
+    expect(rows.reduce((s, [, n]) => s + n, 0)).toBe(98);
     expect(Object.fromEntries(rows).water).toBeGreaterThanOrEqual(15);
     await page.getByRole('button', { name: 'Zoom to the scene' }).click();
     await page.waitForTimeout(600);

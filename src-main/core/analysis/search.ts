@@ -1,4 +1,4 @@
-import type { IndexTiles } from '../index/index-store.ts';
+import type { TileTable } from '../index/index-collection.ts';
 import { scoreMatrix, topK } from './scoring.ts';
 import { tileRef, type TileRef } from './tile-refs.ts';
 
@@ -23,10 +23,11 @@ export interface Ranking {
   scores: Float32Array;
 }
 
-export async function rankTiles(tiles: IndexTiles, dim: number, query: Float32Array, opts: RankOptions = {}): Promise<Ranking> {
+export async function rankTiles(table: TileTable, dim: number, query: Float32Array, opts: RankOptions = {}): Promise<Ranking> {
+  const { tiles } = table;
   const n = tiles.tileId.length;
   const scores = await scoreMatrix(tiles.embeddings, n, dim, query, 1);
   const best = topK(scores, opts.topK ?? 20, opts.threshold, opts.exclude);
   const round = (v: number): number => Math.round(v * 1e6) / 1e6;
-  return { hits: best.map((i) => ({ ...tileRef(tiles, i), score: round(scores[i]), index: i })), scores };
+  return { hits: best.map((i) => ({ ...tileRef(table, i), score: round(scores[i]), index: i })), scores };
 }

@@ -2,7 +2,7 @@
  * Zero-shot classification as in CLIP: each class is the renormalised mean of its prompt
  * embeddings (one per template, each normalised); logits = scale · cosine; softmax.
  */
-import type { IndexTiles } from '../index/index-store.ts';
+import type { TileTable } from '../index/index-collection.ts';
 import type { TextEncoder } from '../models/text-encoder.ts';
 import { l2normalize, scoreMatrix } from './scoring.ts';
 import { tileRef, type TileRef } from './tile-refs.ts';
@@ -22,7 +22,8 @@ export async function classVectors(text: TextEncoder, classes: readonly string[]
   return l2normalize(out, dim);
 }
 
-export async function classifyTiles(tiles: IndexTiles, dim: number, classes: readonly string[], vectors: Float32Array, logitScale: number): Promise<ClassifiedTile[]> {
+export async function classifyTiles(table: TileTable, dim: number, classes: readonly string[], vectors: Float32Array, logitScale: number): Promise<ClassifiedTile[]> {
+  const { tiles } = table;
   const n = tiles.tileId.length;
   const C = classes.length;
   const logits = await scoreMatrix(tiles.embeddings, n, dim, vectors, C);
@@ -40,7 +41,7 @@ export async function classifyTiles(tiles: IndexTiles, dim: number, classes: rea
       probs[classes[c]] = Math.round(p[c] * 1e6) / 1e6;
       if (p[c] > p[best]) best = c;
     }
-    result.push({ ...tileRef(tiles, i), label: classes[best], probs });
+    result.push({ ...tileRef(table, i), label: classes[best], probs });
   }
   return result;
 }

@@ -1,7 +1,8 @@
 /**
  * What the desktop and web fronts share on top of dispatch(): every call runs as a cancellable
  * job whose progress events carry its id, events fan out to the front's listeners, and a scene
- * the user opened becomes readable by URL. The fronts stay loops over the api table.
+ * the user opened (or its map preview) becomes readable by URL. The fronts stay loops over the
+ * api table.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventName, Events, Handlers, OpName, Reply } from '../api.ts';
@@ -58,7 +59,8 @@ export function createOpRunner(handlers: Handlers, opts: OpRunnerOptions = {}): 
           jobs,
           emit: (event, payload) => emit(event, { ...payload, jobId }),
         }, opts.log), signal);
-        if (reply.ok && op === 'openScene') await files.allow((reply.value as { path: string }).path);
+        // A scene the user opened, and the preview mslens made of it, become readable by URL.
+        if (reply.ok && (op === 'openScene' || op === 'sceneImagery')) await files.allow((reply.value as { path: string }).path);
         return reply;
       } catch (err) {
         // Only the registry throws here (a malformed job id, or one in use): report it like any bad argument.

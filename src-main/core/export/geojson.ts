@@ -1,11 +1,14 @@
 /**
  * GeoJSON export (RFC 7946): one Polygon feature per tile, lon/lat in EPSG:4326, exterior
- * rings counter-clockwise, coordinates rounded to 1e-7° (about 1 cm).
+ * rings counter-clockwise, coordinates rounded to 1e-7° (about 1 cm). Every feature carries
+ * the tile's facts (scene, date, MGRS tile, valid and SCL mask fractions, null when unknown)
+ * before the properties of the result it comes from.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MslensError } from '../errors.ts';
-import type { IndexTiles } from '../index/index-store.ts';
+import { tileRef } from '../analysis/tile-refs.ts';
+import type { TileTable } from '../index/index-collection.ts';
 
 export interface TileFeature {
   type: 'Feature';
@@ -26,7 +29,8 @@ export interface ExportRow {
   properties: Record<string, unknown>;
 }
 
-export function tilesToGeoJson(tiles: IndexTiles, modelId: string, rows: readonly ExportRow[]): FeatureCollection {
+export function tilesToGeoJson(table: TileTable, modelId: string, rows: readonly ExportRow[]): FeatureCollection {
+  const { tiles } = table;
   const r7 = (v: number): number => Math.round(v * 1e7) / 1e7;
   let w = Infinity; let s = Infinity; let e = -Infinity; let n = -Infinity;
   const features = rows.map(({ index: i, properties }): TileFeature => {
@@ -37,11 +41,17 @@ export function tilesToGeoJson(tiles: IndexTiles, modelId: string, rows: readonl
       ring.push([lon, lat]);
       w = Math.min(w, lon); e = Math.max(e, lon); s = Math.min(s, lat); n = Math.max(n, lat);
     }
+    const t = tileRef(table, i);
     return {
       type: 'Feature',
       id: tiles.tileId[i],
       geometry: { type: 'Polygon', coordinates: [ring] },
-      properties: { tile: tiles.tileId[i], row: tiles.row[i], col: tiles.col[i], scene_id: tiles.sceneId[i], model_id: modelId, ...properties },
+      properties: {
+        tile: t.tile, row: t.row, col: t.col, scene_id: t.sceneId, date: t.date, mgrs_tile: t.mgrsTile, model_id: modelId,
+        valid_fraction: t.validFraction, cloud_fraction: t.cloudFraction, shadow_fraction: t.shadowFraction,
+        snow_fraction: t.snowFraction, nodata_fraction: t.nodataFraction,
+        ...properties,
+      },
     };
   });
   return { type: 'FeatureCollection', ...(features.length ? { bbox: [w, s, e, n] as [number, number, number, number] } : {}), features };

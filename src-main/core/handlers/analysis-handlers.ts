@@ -12,7 +12,7 @@ async function rankedResult(c: HandlerContext, index: IndexCollection, modelId: 
   const { hits, scores } = ranking;
   const result = { query, modelId, results: hits, ...(arg.allScores ? { allScores: c.allScores(index, scores) } : {}) };
   if (!arg.geojson) return result;
-  const fc = tilesToGeoJson(index.tiles, modelId, hits.map((h, rank) => ({ index: h.index, properties: { query, score: h.score, rank: rank + 1 } })));
+  const fc = tilesToGeoJson(index, modelId, hits.map((h, rank) => ({ index: h.index, properties: { query, score: h.score, rank: rank + 1 } })));
   return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
 }
 
@@ -22,7 +22,7 @@ export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | '
       const { index, model } = await c.loadIndex(arg.index);
       const dim = index.embeddingDim;
       const query = await (await c.textEncoderFor(model)).embed([arg.text]);
-      const ranking = await rankTiles(index.tiles, dim, query, { topK: arg.topK ?? 20, threshold: arg.threshold });
+      const ranking = await rankTiles(index, dim, query, { topK: arg.topK ?? 20, threshold: arg.threshold });
       return rankedResult(c, index, model.manifest.id, arg.text, ranking, arg);
     },
 
@@ -30,12 +30,12 @@ export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | '
       const { index, model } = await c.loadIndex(arg.index);
       const dim = index.embeddingDim;
       const vectors = await classVectors(await c.textEncoderFor(model), arg.classes, model.manifest.promptTemplates, dim);
-      const tiles = await classifyTiles(index.tiles, dim, arg.classes, vectors, model.manifest.logitScale);
+      const tiles = await classifyTiles(index, dim, arg.classes, vectors, model.manifest.logitScale);
       const counts = Object.fromEntries(arg.classes.map((c) => [c, 0]));
       for (const t of tiles) counts[t.label]++;
       const result = { modelId: model.manifest.id, classes: arg.classes, tiles, counts };
       if (!arg.geojson) return result;
-      const fc = tilesToGeoJson(index.tiles, model.manifest.id, tiles.map((t, i) => ({ index: i, properties: { label: t.label, probs: t.probs } })));
+      const fc = tilesToGeoJson(index, model.manifest.id, tiles.map((t, i) => ({ index: i, properties: { label: t.label, probs: t.probs } })));
       return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
     },
 
@@ -47,7 +47,7 @@ export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | '
       const neg = (arg.negative ?? []).map((t) => findTile(index.tiles, t));
       const query = similarQuery(index.tiles, dim, pos, neg);
       const exclude = new Set([...pos, ...neg]);
-      const ranking = await rankTiles(index.tiles, dim, query, { topK: arg.topK ?? 20, exclude });
+      const ranking = await rankTiles(index, dim, query, { topK: arg.topK ?? 20, exclude });
       return rankedResult(c, index, model.manifest.id, `similar to ${arg.tile}`, ranking, arg);
     },
   };

@@ -29,7 +29,7 @@ export interface HandlerContext {
   env: ProviderEnvironment;
   /** The provider the last inference session opened on. */
   activeProvider: ProviderName | null;
-  progress(ctx: OpContext, op: OpName, message: string, done: number, total: number, extra?: { tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName }): void;
+  progress(ctx: OpContext, op: OpName, message: string, done: number, total: number, extra?: { tilesPerSecond?: number; etaSeconds?: number | null; provider?: ProviderName; skippedNodata?: number; skippedCloudy?: number }): void;
   textEncoderFor(model: InstalledModel): Promise<TextEncoder>;
   /** Which provider sessions open on, probed once per list of candidates. */
   probe(candidates: readonly ProviderName[]): Promise<{ provider: ProviderName; fallbacks: { provider: ProviderName; reason: string }[] }>;
@@ -91,7 +91,8 @@ export function makeHandlerContext(deps: HandlerDeps): HandlerContext {
       path, indexId: meta.indexId, sceneId: meta.sceneId, scenePath: meta.scenePath, modelId: meta.modelId,
       embeddingDim: meta.embeddingDim, tiling: meta.tiling, tilesTotal: meta.tilesTotal,
       tilesIndexed: extra.indexed ?? meta.tilesTotal - meta.tilesSkipped, tilesSkipped: meta.tilesSkipped,
-      date: meta.date ?? null, createdAt: meta.createdAt, cached: extra.cached, provider: extra.provider, seconds: Math.round(extra.seconds * 1000) / 1000,
+      tilesSkippedNodata: meta.tilesSkippedNodata, tilesSkippedCloudy: meta.tilesSkippedCloudy, maxCloud: meta.maxCloudFraction, masks: meta.masks,
+      date: meta.date ?? null, mgrsTile: meta.mgrsTile ?? null, createdAt: meta.createdAt, cached: extra.cached, provider: extra.provider, seconds: Math.round(extra.seconds * 1000) / 1000,
     }),
   };
 }

@@ -1,6 +1,7 @@
 /** Indexes: building (in a worker, cached) and opening. */
 import { tileRef } from '../analysis/tile-refs.ts';
 import { buildIndex } from '../index/build-index.ts';
+import { mergeIndexes } from '../index/index-collection.ts';
 import { candidateProviders } from '../models/providers.ts';
 import { findModel } from '../models/registry.ts';
 import { readSettings } from '../settings.ts';
@@ -16,8 +17,8 @@ export function indexHandlers(c: HandlerContext): Pick<Handlers, 'buildIndex' | 
       const model = await findModel(c.modelDirs, arg.model ?? settings.defaultModel);
       const built = await buildIndex({
         scenePath: arg.scene, model, providers: candidateProviders(c.env, settings.provider), cacheDir: c.deps.home.indexes,
-        size: arg.tile, stride: arg.stride, minValidFraction: arg.minValid, out: arg.out, threads: c.deps.threads, precision: settings.precision, signal: ctx.signal,
-        onProgress: (p) => c.progress(ctx, 'buildIndex', PHASE_MESSAGES[p.phase], p.done, p.total, { tilesPerSecond: p.tilesPerSecond, etaSeconds: p.etaSeconds, provider: p.provider }),
+        size: arg.tile, stride: arg.stride, minValidFraction: arg.minValid, maxCloudFraction: arg.maxCloud ?? settings.maxCloud, out: arg.out, threads: c.deps.threads, precision: settings.precision, signal: ctx.signal,
+        onProgress: (p) => c.progress(ctx, 'buildIndex', PHASE_MESSAGES[p.phase], p.done, p.total, { tilesPerSecond: p.tilesPerSecond, etaSeconds: p.etaSeconds, provider: p.provider, skippedNodata: p.skippedNodata, skippedCloudy: p.skippedCloudy }),
       });
       if (built.provider) c.activeProvider = built.provider;
       return c.summary(built.path, built.meta, { cached: built.cached, provider: built.provider ?? null, seconds: built.seconds });
@@ -26,7 +27,8 @@ export function indexHandlers(c: HandlerContext): Pick<Handlers, 'buildIndex' | 
     async openIndex(arg) {
       const index = await c.indexes.load(arg.index);
       const n = index.tiles.tileId.length;
-      return { ...c.summary(index.path, index.meta, { cached: true, provider: null, seconds: 0, indexed: n }), tiles: Array.from({ length: n }, (_, i) => tileRef(index.tiles, i)) };
+      const table = mergeIndexes([index]);
+      return { ...c.summary(index.path, index.meta, { cached: true, provider: null, seconds: 0, indexed: n }), tiles: Array.from({ length: n }, (_, i) => tileRef(table, i)) };
     },
   };
 }

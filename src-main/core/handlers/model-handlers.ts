@@ -10,7 +10,7 @@ import type { InstalledModel } from '../models/manifest.ts';
 import { openPreprocessor } from '../models/preprocess.ts';
 import { candidateProviders } from '../models/providers.ts';
 import { findModel, listModels } from '../models/registry.ts';
-import { openScene } from '../scene/open-scene.ts';
+import { openScene, resolveSceneLocation } from '../scene/open-scene.ts';
 import { readSettings, writeSettings } from '../settings.ts';
 import type { HandlerContext } from './handler-context.ts';
 
@@ -35,6 +35,7 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
       models: models.map((m) => summarise(m, settings.defaultModel)),
       providers: { candidates, active: c.activeProvider ?? probe.provider, fallbacks: probe.fallbacks, preference: settings.provider },
       precision: settings.precision,
+      maxCloud: settings.maxCloud,
     };
   };
   const modelFor = async (id?: string): Promise<InstalledModel> =>
@@ -98,7 +99,7 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
       const items: { file: string; embedding: number[] }[] = [];
       try {
         for (const file of arg.files) {
-          const source = await openScene(resolve(file));
+          const source = await openScene(resolveSceneLocation(file));
           try {
             const { width, height } = source.info;
             if (Math.max(width, height) > MAX_IMAGE_EDGE || (model.manifest.inputSize === null && width !== height)) {

@@ -1,14 +1,18 @@
-/** Scenes: the demo generator and opening a scene to describe it. */
+/** Scenes: the demo generator, opening a scene to describe it, and the imagery the map reads for it. */
 import { join, resolve } from 'node:path';
+import { sceneImagery } from '../app/scene-preview.ts';
 import { sceneIdOf } from '../index/build-index.ts';
 import { footprintBbox } from '../index/wkb.ts';
 import { writeDemoScene } from '../scene/demo/demo-scene.ts';
-import { openScene } from '../scene/open-scene.ts';
+import { openScene, resolveSceneLocation } from '../scene/open-scene.ts';
 import { makeFootprinter, makeTileGrid } from '../tiles/tile-grid.ts';
 import type { Handlers } from '../api.ts';
 import type { HandlerContext } from './handler-context.ts';
 
-export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'openScene'> {
+/** A local path made absolute; a URL (a STAC item) kept as it is. */
+const scenePath = (path: string): string => (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? path : resolve(path));
+
+export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'openScene' | 'sceneImagery'> {
   return {
     async makeDemo(arg, ctx) {
       const size = arg.size ?? 2240;
@@ -21,14 +25,14 @@ export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'o
     },
 
     async openScene(arg, ctx) {
-      const source = await openScene(resolve(arg.path), ctx.signal);
+      const source = await openScene(resolveSceneLocation(arg.path), ctx.signal);
       try {
         const i = source.info;
         const grid = makeTileGrid(i, { size: arg.tile, stride: arg.stride });
         const t = i.transform;
         const bbox = footprintBbox(makeFootprinter(i.crs, t)({ x: 0, y: 0, width: i.width, height: i.height }))!;
         return {
-          path: resolve(arg.path), sceneId: sceneIdOf(arg.path), width: i.width, height: i.height, bands: [...i.bands],
+          path: resolveSceneLocation(arg.path), sceneId: sceneIdOf(arg.path), width: i.width, height: i.height, bands: [...i.bands],
           sampleType: i.sampleType, nodata: i.nodata, crs: i.crs, transform: [...t],
           bbox,
           date: i.date ?? null, radiometricOffset: i.radiometricOffset,
@@ -38,5 +42,11 @@ export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'o
         await source.close();
       }
     },
+
+    sceneImagery: (arg, ctx) => sceneImagery(scenePath(arg.path), {
+      cacheDir: join(c.deps.home.root, 'previews'),
+      signal: ctx.signal,
+      onProgress: (done, total) => c.progress(ctx, 'sceneImagery', 'Preparing the map preview', done, total),
+    }),
   };
 }

@@ -8,18 +8,24 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { MslensError, type WireError } from '../errors.ts';
 import { imageEncoderHashes, type InstalledModel } from '../models/manifest.ts';
 import type { ProviderName } from '../models/providers.ts';
-import { openScene } from '../scene/open-scene.ts';
+import { openScene, resolveSceneLocation } from '../scene/open-scene.ts';
+import { stacItemSceneId } from '../scene/stac/open-stac-item.ts';
 import { sceneKey } from '../scene/scene-key.ts';
 import { makeFootprinter, makeTileGrid, tileId } from '../tiles/tile-grid.ts';
 import { spawnWorker } from '../worker-spawn.ts';
 import type { EmbedJob, FromWorker, ToWorker } from './embed-protocol.ts';
+import { INDEX_FORMAT_VERSION } from './geoparquet-meta.ts';
 import { readIndexMeta, writeIndexFile, type IndexMeta, type IndexTiles } from './index-store.ts';
+import { DEFAULT_MAX_CLOUD, MASK_COUNT, MASK_FRACTIONS, type MaskFraction } from './scl-fractions.ts';
 
 export interface IndexProgress {
   phase: 'starting' | 'embedding' | 'writing' | 'cached';
   done: number;
   total: number;
+  /** Tiles left out so far: skippedNodata + skippedCloudy. */
   skipped: number;
+  skippedNodata: number;
+  skippedCloudy: number;
   tilesPerSecond: number;
   etaSeconds: number | null;
   provider?: ProviderName;
@@ -37,6 +43,11 @@ export interface BuildIndexOptions {
   stride?: number;
   /** Tiles with less valid data are skipped. @default 0.5 */
   minValidFraction?: number;
+  /**
+   * Tiles whose SCL cloud fraction (cloud medium and high probability, thin cirrus) is above this
+   * are skipped, without inference. Scenes without an SCL layer skip none. @default 0.5
+   */
+  maxCloudFraction?: number;
   /** Also write the index here. */
   out?: string;
   threads?: number;
@@ -55,6 +66,9 @@ export interface BuiltIndex {
 }
 
 export function sceneIdOf(path: string): string {
+  // A STAC item (URL or .json) is named by its item id.
+  const stacId = stacItemSceneId(path);
+  if (stacId) return stacId.replace(/[^A-Za-z0-9._-]+/g, '_');
   return basename(path, extname(path)).replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
@@ -86,12 +100,12 @@ function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase
           provider = msg.provider;
           sha256 = msg.sha256;
           started = performance.now();
-          onProgress({ done: 0, total: msg.total, skipped: 0, tilesPerSecond: 0, etaSeconds: null, provider });
+          onProgress({ done: 0, total: msg.total, ...skipCounts(0, 0), tilesPerSecond: 0, etaSeconds: null, provider });
           break;
         case 'progress': {
           const secs = (performance.now() - started) / 1000;
           const rate = secs > 0 ? msg.done / secs : 0;
-          onProgress({ done: msg.done, total: msg.total, skipped: msg.skipped, tilesPerSecond: rate, etaSeconds: rate > 0 ? (msg.total - msg.done) / rate : null, provider });
+          onProgress({ done: msg.done, total: msg.total, ...skipCounts(msg.skippedNodata, msg.skippedCloudy), tilesPerSecond: rate, etaSeconds: rate > 0 ? (msg.total - msg.done) / rate : null, provider });
           break;
         }
         case 'done':
@@ -108,16 +122,21 @@ function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase
   });
 }
 
+function skipCounts(nodata: number, cloudy: number): Pick<IndexProgress, 'skipped' | 'skippedNodata' | 'skippedCloudy'> {
+  return { skipped: nodata + cloudy, skippedNodata: nodata, skippedCloudy: cloudy };
+}
+
 function wireToError(e: WireError): MslensError {
   return new MslensError(e.code, e.message, e.detail);
 }
 
 export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   const t0 = performance.now();
-  const scenePath = resolve(opts.scenePath);
+  const scenePath = resolveSceneLocation(opts.scenePath);
   const size = opts.size ?? 224;
   const stride = opts.stride ?? size;
   const minValid = opts.minValidFraction ?? 0.5;
+  const maxCloud = opts.maxCloudFraction ?? DEFAULT_MAX_CLOUD;
   const { manifest } = opts.model;
   const progress = (p: Omit<IndexProgress, 'phase'>, phase: IndexProgress['phase']): void => opts.onProgress?.({ ...p, phase });
 
@@ -127,8 +146,10 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   const grid = makeTileGrid(info, { size, stride });
   const key = await sceneKey(scenePath);
   const sceneId = sceneIdOf(scenePath);
+  // The cloud threshold only changes what is indexed where the scene has an SCL layer.
+  const masks = info.bands.includes('SCL');
   const cacheName = createHash('sha256')
-    .update(JSON.stringify({ key, model: manifest.id, sha: imageEncoderHashes(manifest), providers: opts.providers, precision: opts.precision ?? 'auto', size, stride, minValid }))
+    .update(JSON.stringify({ format: INDEX_FORMAT_VERSION, key, model: manifest.id, sha: imageEncoderHashes(manifest), providers: opts.providers, precision: opts.precision ?? 'auto', size, stride, minValid, maxCloud: masks ? maxCloud : null }))
     .digest('hex').slice(0, 16);
   const cachePath = join(opts.cacheDir, `${sceneId}-${manifest.id}-${cacheName}.parquet`);
 
@@ -154,28 +175,39 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   if (await stat(cachePath).then(() => true, () => false)) {
     const meta = await readIndexMeta(cachePath).catch(() => null);
     if (meta && meta.sceneKey === key && meta.modelId === manifest.id) {
-      progress({ done: grid.count, total: grid.count, skipped: meta.tilesSkipped, tilesPerSecond: 0, etaSeconds: 0 }, 'cached');
+      progress({ done: grid.count, total: grid.count, ...skipCounts(meta.tilesSkippedNodata, meta.tilesSkippedCloudy), tilesPerSecond: 0, etaSeconds: 0 }, 'cached');
       return deliver(meta, true);
     }
   }
 
-  progress({ done: 0, total: grid.count, skipped: 0, tilesPerSecond: 0, etaSeconds: null }, 'starting');
-  const job: EmbedJob = { scenePath, model: opts.model, providers: opts.providers, size, stride, minValidFraction: minValid, threads: opts.threads, precision: opts.precision };
+  progress({ done: 0, total: grid.count, ...skipCounts(0, 0), tilesPerSecond: 0, etaSeconds: null }, 'starting');
+  const job: EmbedJob = { scenePath, model: opts.model, providers: opts.providers, size, stride, minValidFraction: minValid, maxCloudFraction: maxCloud, threads: opts.threads, precision: opts.precision };
   const res = await embedInWorker(job, (p) => progress(p, 'embedding'), opts.signal);
-  progress({ done: grid.count, total: grid.count, skipped: res.skipped, tilesPerSecond: 0, etaSeconds: 0, provider: res.provider }, 'writing');
+  progress({ done: grid.count, total: grid.count, ...skipCounts(res.skippedNodata, res.skippedCloudy), tilesPerSecond: 0, etaSeconds: 0, provider: res.provider }, 'writing');
 
   const gridIdx = new Int32Array(res.tiles);
   const n = gridIdx.length;
+  if (n === 0 && res.skippedCloudy > 0) {
+    throw new MslensError('SCENE_UNREADABLE', `${basename(scenePath)} has no tile left to index: ${res.skippedCloudy} of ${grid.count} are more than ${Math.round(maxCloud * 100)} % cloud and the rest nodata. Allow more cloud with --max-cloud (up to 1), or choose a clearer acquisition.`, { path: scenePath, cloudy: res.skippedCloudy });
+  }
   if (n === 0) {
     throw new MslensError('SCENE_UNREADABLE', `${basename(scenePath)} has no tile with at least ${Math.round(minValid * 100)} % valid pixels; every tile is nodata.`, { path: scenePath });
   }
+  const fractions = new Float32Array(res.fractions);
+  const column = (mask: MaskFraction): Float32Array => {
+    const slot = MASK_FRACTIONS.indexOf(mask);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = fractions[i * MASK_COUNT + slot];
+    return out;
+  };
   const footprint = new Float64Array(n * 10);
   const footprintOf = makeFootprinter(info.crs, info.transform);
   const tiles: IndexTiles = {
     tileId: [], sceneId: new Array<string>(n).fill(sceneId),
     row: new Int32Array(n), col: new Int32Array(n), x: new Int32Array(n), y: new Int32Array(n),
     width: new Int32Array(n).fill(size), height: new Int32Array(n).fill(size),
-    validFraction: new Float32Array(res.valid), cloudFraction: new Float32Array(n).fill(Number.NaN),
+    validFraction: new Float32Array(res.valid),
+    cloudFraction: column('cloud'), shadowFraction: column('shadow'), snowFraction: column('snow'), nodataFraction: column('nodata'),
     footprint, embeddings: new Float32Array(res.embeddings),
   };
   for (let i = 0; i < n; i++) {
@@ -187,7 +219,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
     footprintOf(t.window, footprint, i * 10);
   }
   const meta: IndexMeta = {
-    formatVersion: 1,
+    formatVersion: INDEX_FORMAT_VERSION,
     indexId: `${sceneId}-${cacheName}`,
     sceneId, scenePath, sceneKey: key,
     modelId: manifest.id, modelSha256: res.sha256, embeddingDim: res.dim,
@@ -195,8 +227,11 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
     sceneCrs: { epsg: info.crs.epsg, proj4: info.crs.proj4 },
     sceneSize: { width: info.width, height: info.height },
     date: info.date,
+    mgrsTile: info.tile,
     createdAt: new Date().toISOString(),
-    tilesTotal: grid.count, tilesSkipped: res.skipped,
+    tilesTotal: grid.count, tilesSkipped: res.skippedNodata + res.skippedCloudy,
+    tilesSkippedNodata: res.skippedNodata, tilesSkippedCloudy: res.skippedCloudy,
+    masks: res.masks ? 'SCL' : null, maxCloudFraction: maxCloud,
   };
   await mkdir(opts.cacheDir, { recursive: true });
   await writeIndexFile(cachePath, meta, tiles);

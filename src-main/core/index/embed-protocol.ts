@@ -10,6 +10,8 @@ export interface EmbedJob {
   stride: number;
   /** Tiles with a smaller valid-pixel fraction are skipped. */
   minValidFraction: number;
+  /** Tiles with a larger SCL cloud fraction are skipped; scenes without SCL skip none. */
+  maxCloudFraction: number;
   threads?: number;
   precision?: 'auto' | 'fp32';
 }
@@ -18,14 +20,19 @@ export type ToWorker = { type: 'start'; job: EmbedJob } | { type: 'cancel' };
 
 export type FromWorker =
   | { type: 'started'; provider: ProviderName; fallbacks: { provider: ProviderName; reason: string }[]; precision: string; sha256: string; total: number; batchSize: number }
-  | { type: 'progress'; done: number; total: number; skipped: number }
+  | { type: 'progress'; done: number; total: number; skippedNodata: number; skippedCloudy: number }
   | {
       type: 'done';
       /** Grid index (row × cols + col) of each embedded tile. */
       tiles: ArrayBuffer;
       valid: ArrayBuffer;
+      /** Float32, MASK_COUNT per embedded tile (cloud, shadow, snow, nodata); NaN without SCL. */
+      fractions: ArrayBuffer;
       embeddings: ArrayBuffer;
       dim: number;
-      skipped: number;
+      /** The scene has an SCL layer, so the fractions are known. */
+      masks: boolean;
+      skippedNodata: number;
+      skippedCloudy: number;
     }
   | { type: 'failed'; error: WireError };

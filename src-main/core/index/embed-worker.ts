@@ -1,6 +1,6 @@
 /**
- * The embedding worker: reads the scene strip by strip (one row of tiles at a time, so each
- * file block is decoded about once), preprocesses and embeds tiles in batches with ONNX
+ * The embedding worker: reads the scene strip by strip (one row of tiles at a time, decoded
+ * ahead by the strip reader's pool of decode workers), preprocesses and embeds tiles in batches with ONNX
  * Runtime, and reports progress. Cancel is checked between batches.
  */
 import { parentPort } from 'node:worker_threads';
@@ -9,8 +9,10 @@ import { openImageEncoder } from '../models/image-encoder.ts';
 import { copyTile, openPreprocessor } from '../models/preprocess.ts';
 import { batchSizeFor } from '../models/providers.ts';
 import { openScene } from '../scene/open-scene.ts';
+import { openStripReader } from '../scene/strip-reader.ts';
 import { makeTileGrid } from '../tiles/tile-grid.ts';
 import type { EmbedJob, FromWorker, ToWorker } from './embed-protocol.ts';
+import { isCloudy, MASK_COUNT, sclFractions, unknownFractions } from './scl-fractions.ts';
 
 const port = parentPort!;
 let cancelled = false;
@@ -36,6 +38,12 @@ async function run(job: EmbedJob): Promise<void> {
     const dim = manifest.embeddingDim;
     const keptTiles = new Int32Array(grid.count);
     const keptValid = new Float32Array(grid.count);
+    // SCL masks: read along with the model bands; cloudy tiles never reach the batch.
+    const masks = source.info.bands.includes('SCL');
+    const readBands = masks ? [...pre.bands, 'SCL' as const] : pre.bands;
+    const batchFractions = new Float32Array(batch * MASK_COUNT);
+    const keptFractions = new Float32Array(grid.count * MASK_COUNT);
+    let cloudy = 0;
     const embeddings = new Float32Array(grid.count * dim);
     let kept = 0;
     let skipped = 0;
@@ -58,32 +66,51 @@ async function run(job: EmbedJob): Promise<void> {
       if (m > 0) {
         const emb = await enc.embed(pixels, m, inputSize);
         embeddings.set(emb, kept * dim);
-        keep.forEach((i, j) => { keptTiles[kept + j] = inBatch[i]; keptValid[kept + j] = valid[i]; });
+        keep.forEach((i, j) => {
+          keptTiles[kept + j] = inBatch[i];
+          keptValid[kept + j] = valid[i];
+          keptFractions.set(batchFractions.subarray(i * MASK_COUNT, (i + 1) * MASK_COUNT), (kept + j) * MASK_COUNT);
+        });
         kept += m;
       }
       done += n;
       inBatch.length = 0;
-      post({ type: 'progress', done, total: grid.count, skipped });
+      post({ type: 'progress', done, total: grid.count, skippedNodata: skipped, skippedCloudy: cloudy });
       checkCancelled();
     };
 
     const stripWidth = (grid.cols - 1) * grid.stride + grid.size;
-    const stripBuffers = pre.bands.map(() => new Float32Array(stripWidth * grid.size));
-    for (let row = 0; row < grid.rows; row++) {
-      checkCancelled();
-      const strip = await source.readWindow({ x: 0, y: row * grid.stride, width: stripWidth, height: grid.size }, pre.bands, undefined, stripBuffers);
-      for (let col = 0; col < grid.cols; col++) {
-        copyTile(strip, stripWidth, col * grid.stride, grid.size, raw, inBatch.length * per);
-        inBatch.push(row * grid.cols + col);
-        if (inBatch.length === batch) await flush();
+    const windows = Array.from({ length: grid.rows }, (_, row) => ({ x: 0, y: row * grid.stride, width: stripWidth, height: grid.size }));
+    const reader = await openStripReader(job.scenePath, windows, readBands);
+    try {
+      for (let next = await reader.next(); next; next = await reader.next()) {
+        checkCancelled();
+        const row = next.index;
+        const strip = next.planes;
+        const bands = masks ? strip.slice(0, nb) : strip;
+        const cloudyBefore = cloudy;
+        for (let col = 0; col < grid.cols; col++) {
+          const slot = inBatch.length * MASK_COUNT;
+          if (masks) sclFractions(strip[nb], stripWidth, col * grid.stride, grid.size, grid.size, batchFractions, slot);
+          else unknownFractions(batchFractions, slot);
+          if (isCloudy(batchFractions, slot, job.maxCloudFraction)) { cloudy++; done++; continue; }
+          copyTile(bands, stripWidth, col * grid.stride, grid.size, raw, inBatch.length * per);
+          inBatch.push(row * grid.cols + col);
+          if (inBatch.length === batch) await flush();
+        }
+        if (cloudy > cloudyBefore) post({ type: 'progress', done, total: grid.count, skippedNodata: skipped, skippedCloudy: cloudy });
+        reader.release(next);
       }
+    } finally {
+      await reader.close();
     }
     await flush();
     await Promise.all([pre.close(), enc.close()]);
     const tiles = keptTiles.slice(0, kept).buffer;
     const validOut = keptValid.slice(0, kept).buffer;
+    const fractionsOut = keptFractions.slice(0, kept * MASK_COUNT).buffer;
     const embOut = embeddings.slice(0, kept * dim).buffer;
-    post({ type: 'done', tiles, valid: validOut, embeddings: embOut, dim, skipped }, [tiles, validOut, embOut]);
+    post({ type: 'done', tiles, valid: validOut, fractions: fractionsOut, embeddings: embOut, dim, masks, skippedNodata: skipped, skippedCloudy: cloudy }, [tiles, validOut, fractionsOut, embOut]);
   } finally {
     await source.close();
   }

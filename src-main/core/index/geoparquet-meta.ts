@@ -8,7 +8,7 @@ import type { IndexMeta } from './index-store.ts';
 export const GEO_KEY = 'geo';
 export const MSLENS_KEY = 'mslens';
 export const GEOMETRY_COLUMN = 'geometry';
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 
 export interface GeoMetadata {
   version: '1.1.0';
@@ -47,9 +47,14 @@ export const IndexMetaSchema = z.object({
   sceneCrs: z.object({ epsg: int, proj4: z.string() }),
   sceneSize: z.object({ width: int.nonnegative(), height: int.nonnegative() }),
   date: z.string().optional(),
+  mgrsTile: z.string().optional(),
   createdAt: z.string().min(1),
   tilesTotal: int.nonnegative(),
   tilesSkipped: int.nonnegative(),
+  tilesSkippedNodata: int.nonnegative(),
+  tilesSkippedCloudy: int.nonnegative(),
+  masks: z.literal('SCL').nullable(),
+  maxCloudFraction: z.number().min(0).max(1),
 });
 
 // Fails to compile if the schema and the IndexMeta interface drift apart.
@@ -59,7 +64,7 @@ void schemaMatchesInterface;
 
 export type ParsedMeta =
   | { ok: true; meta: IndexMeta }
-  | { ok: false; reason: string; newerVersion?: number };
+  | { ok: false; reason: string; newerVersion?: number; olderVersion?: number };
 
 /** Parses the `mslens` metadata value; never throws. */
 export function parseIndexMeta(json: string | undefined): ParsedMeta {
@@ -73,6 +78,9 @@ export function parseIndexMeta(json: string | undefined): ParsedMeta {
   const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
   if (typeof version === 'number' && version > INDEX_FORMAT_VERSION) {
     return { ok: false, reason: `index format ${version}`, newerVersion: version };
+  }
+  if (typeof version === 'number' && version < INDEX_FORMAT_VERSION) {
+    return { ok: false, reason: `index format ${version}`, olderVersion: version };
   }
   const parsed = IndexMetaSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,6 +1,7 @@
 /**
  * Several indexes (scenes, dates) queried as one: their tiles are concatenated in the order
- * given. All must come from the same model.
+ * given, and each tile remembers which index (scene, date, MGRS tile) it came from. All must
+ * come from the same model.
  */
 import { MslensError } from '../errors.ts';
 import type { LoadedIndex } from './index-cache.ts';
@@ -13,7 +14,12 @@ export interface IndexCollection {
   modelSha256: string;
   embeddingDim: number;
   tiles: IndexTiles;
+  /** Per tile, the position in `metas` of the index it came from. */
+  sceneOf: Int32Array;
 }
+
+/** What results are drawn from: the tiles, and the scene facts of each. */
+export type TileTable = Pick<IndexCollection, 'tiles' | 'metas' | 'sceneOf'>;
 
 function concat<T extends Float32Array | Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T {
   const out = make(parts.reduce((s, p) => s + p.length, 0));
@@ -29,9 +35,13 @@ export function mergeIndexes(loaded: readonly LoadedIndex[]): IndexCollection {
       throw new MslensError('BAD_ARGUMENT', `${l.path} was built with ${l.meta.modelId}, the others with ${first.modelId}. Indexes searched together must come from the same model.`, { path: l.path });
     }
   }
-  const base = { paths: loaded.map((l) => l.path), metas: loaded.map((l) => l.meta), modelId: first.modelId, modelSha256: first.modelSha256, embeddingDim: first.embeddingDim };
+  const sceneOf = new Int32Array(loaded.reduce((s, l) => s + l.tiles.tileId.length, 0));
+  let at = 0;
+  loaded.forEach((l, k) => { sceneOf.fill(k, at, at + l.tiles.tileId.length); at += l.tiles.tileId.length; });
+  const base = { paths: loaded.map((l) => l.path), metas: loaded.map((l) => l.meta), modelId: first.modelId, modelSha256: first.modelSha256, embeddingDim: first.embeddingDim, sceneOf };
   if (loaded.length === 1) return { ...base, tiles: loaded[0].tiles };
   const t = loaded.map((l) => l.tiles);
+  const floats = (key: 'validFraction' | 'cloudFraction' | 'shadowFraction' | 'snowFraction' | 'nodataFraction'): Float32Array => concat(t.map((x) => x[key]), (n) => new Float32Array(n));
   return {
     ...base,
     tiles: {
@@ -43,8 +53,11 @@ export function mergeIndexes(loaded: readonly LoadedIndex[]): IndexCollection {
       y: concat(t.map((x) => x.y), (n) => new Int32Array(n)),
       width: concat(t.map((x) => x.width), (n) => new Int32Array(n)),
       height: concat(t.map((x) => x.height), (n) => new Int32Array(n)),
-      validFraction: concat(t.map((x) => x.validFraction), (n) => new Float32Array(n)),
-      cloudFraction: concat(t.map((x) => x.cloudFraction), (n) => new Float32Array(n)),
+      validFraction: floats('validFraction'),
+      cloudFraction: floats('cloudFraction'),
+      shadowFraction: floats('shadowFraction'),
+      snowFraction: floats('snowFraction'),
+      nodataFraction: floats('nodataFraction'),
       footprint: concat(t.map((x) => x.footprint), (n) => new Float64Array(n)),
       embeddings: concat(t.map((x) => x.embeddings), (n) => new Float32Array(n)),
     },
@@ -62,5 +75,5 @@ export function findTile(tiles: IndexTiles, ref: string): number {
   if (matches.length > 1) {
     throw new MslensError('BAD_ARGUMENT', `Tile ${id} exists in ${matches.length} scenes (${matches.map((i) => tiles.sceneId[i]).join(', ')}); name one as SCENE/${id}.`, { tile: ref });
   }
-  throw new MslensError('BAD_ARGUMENT', `Tile ${ref} is not in this index (ids look like ${tiles.tileId[0]}; tiles skipped as nodata have none).`, { tile: ref });
+  throw new MslensError('BAD_ARGUMENT', `Tile ${ref} is not in this index (ids look like ${tiles.tileId[0]}; tiles skipped as nodata or cloudy have none).`, { tile: ref });
 }

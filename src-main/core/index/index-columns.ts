@@ -24,14 +24,16 @@ import { decodeFootprints, encodeFootprints, FOOTPRINT_COORDS } from './wkb.ts';
 
 type StringKey = 'tileId' | 'sceneId';
 type IntKey = 'row' | 'col' | 'x' | 'y' | 'width' | 'height';
-type FloatKey = 'validFraction' | 'cloudFraction';
+type FloatKey = 'validFraction' | 'cloudFraction' | 'shadowFraction' | 'snowFraction' | 'nodataFraction';
 
 const STRING_COLUMNS: [name: string, key: StringKey][] = [['tile_id', 'tileId'], ['scene_id', 'sceneId']];
 const INT_COLUMNS: [name: string, key: IntKey][] = [
   ['row', 'row'], ['col', 'col'], ['x', 'x'], ['y', 'y'], ['width', 'width'], ['height', 'height'],
 ];
+/** The mask fractions are NaN (not null) where the scene had no SCL layer. */
 const FLOAT_COLUMNS: [name: string, key: FloatKey][] = [
-  ['valid_fraction', 'validFraction'], ['cloud_fraction', 'cloudFraction'],
+  ['valid_fraction', 'validFraction'], ['cloud_fraction', 'cloudFraction'], ['shadow_fraction', 'shadowFraction'],
+  ['snow_fraction', 'snowFraction'], ['nodata_fraction', 'nodataFraction'],
 ];
 export const EMBEDDING_COLUMN = 'embedding';
 
@@ -120,7 +122,8 @@ export function allocateTiles(n: number, dim: number): IndexTiles {
     tileId: new Array<string>(n), sceneId: new Array<string>(n),
     row: new Int32Array(n), col: new Int32Array(n), x: new Int32Array(n), y: new Int32Array(n),
     width: new Int32Array(n), height: new Int32Array(n),
-    validFraction: new Float32Array(n), cloudFraction: new Float32Array(n),
+    validFraction: new Float32Array(n), cloudFraction: new Float32Array(n), shadowFraction: new Float32Array(n),
+    snowFraction: new Float32Array(n), nodataFraction: new Float32Array(n),
     footprint: new Float64Array(n * FOOTPRINT_COORDS),
     embeddings: new Float32Array(n * dim),
   };

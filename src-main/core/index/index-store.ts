@@ -32,7 +32,8 @@ import { FOOTPRINT_COORDS, footprintBbox } from './wkb.ts';
 
 /** Stored as JSON under the Parquet key-value metadata key "mslens". */
 export interface IndexMeta {
-  formatVersion: 1;
+  /** 2 added the shadow, snow and nodata fraction columns, the skip counts and the masks. */
+  formatVersion: 2;
   /** Stable id, e.g. content-hash based. */
   indexId: string;
   sceneId: string;
@@ -45,11 +46,23 @@ export interface IndexMeta {
   tiling: { size: number; stride: number };
   sceneCrs: { epsg: number; proj4: string };
   sceneSize: { width: number; height: number };
+  /** The scene's acquisition date (YYYY-MM-DD), when it declares one. */
   date?: string;
+  /** The scene's MGRS tile id (e.g. "33UUP"), when its metadata or names give one. */
+  mgrsTile?: string;
   /** ISO 8601. */
   createdAt: string;
   tilesTotal: number;
+  /** Tiles not in the index: tilesSkippedNodata + tilesSkippedCloudy. */
   tilesSkipped: number;
+  /** Tiles with too little valid data. */
+  tilesSkippedNodata: number;
+  /** Tiles whose cloud fraction was above maxCloudFraction. */
+  tilesSkippedCloudy: number;
+  /** Where the per-tile cloud, shadow, snow and nodata fractions come from; null: unknown (NaN). */
+  masks: 'SCL' | null;
+  /** Tiles with a larger cloud fraction were skipped (only where masks are known). */
+  maxCloudFraction: number;
 }
 
 /** Columnar tiles, N rows. */
@@ -65,7 +78,11 @@ export interface IndexTiles {
   width: Int32Array;
   height: Int32Array;
   validFraction: Float32Array;
+  /** Fractions of the tile's pixels that the SCL calls cloud (8, 9, 10), cloud shadow (3), snow (11) and nodata (0, 1); NaN without SCL. */
   cloudFraction: Float32Array;
+  shadowFraction: Float32Array;
+  snowFraction: Float32Array;
+  nodataFraction: Float32Array;
   /**
    * N × 10: closed ring (4 corners + the first repeated) of lon/lat pairs, EPSG:4326 with x = lon,
    * y = lat, counter-clockwise (RFC 7946 right-hand rule).
@@ -151,7 +168,7 @@ function checkTileLengths(tiles: IndexTiles, dim: number): number {
   const n = tiles.tileId.length;
   const lengths: [string, number, number][] = [
     ['sceneId', tiles.sceneId.length, n],
-    ...(['row', 'col', 'x', 'y', 'width', 'height', 'validFraction', 'cloudFraction'] as const).map(
+    ...(['row', 'col', 'x', 'y', 'width', 'height', 'validFraction', 'cloudFraction', 'shadowFraction', 'snowFraction', 'nodataFraction'] as const).map(
       (key): [string, number, number] => [key, tiles[key].length, n],
     ),
     ['footprint', tiles.footprint.length, n * FOOTPRINT_COORDS],
@@ -272,6 +289,13 @@ function inspect(path: string, file: ParquetFile): { meta: IndexMeta; numRows: n
     throw unreadable(path, `damaged Parquet footer: ${errorText(err)}`, err);
   }
   const parsed = parseIndexMeta(kv.get(MSLENS_KEY));
+  if (!parsed.ok && parsed.olderVersion !== undefined) {
+    throw new MslensError(
+      'INDEX_UNREADABLE',
+      `${basename(path)} was written by an older mslens (index format ${parsed.olderVersion}, without cloud, shadow and snow fractions). Rebuild the index with \`mslens index SCENE\`.`,
+      { path, formatVersion: parsed.olderVersion },
+    );
+  }
   if (!parsed.ok && parsed.newerVersion !== undefined) {
     throw new MslensError(
       'INDEX_UNREADABLE',

@@ -49,7 +49,10 @@ export type BandIdentification =
   | { ok: true; bands: BandName[]; from: 'descriptions' | 'count' }
   | { ok: false; reason: string };
 
-/** Identifies stored bands from descriptions (when every band has one) or from the count. */
+/**
+ * Identifies stored bands from descriptions (when every band has one) or from the count. By
+ * description a stack may also hold the SCL layer, e.g. the 12 L2A bands and "SCL".
+ */
 export function identifyBands(count: number, descriptions: readonly (string | undefined)[]): BandIdentification {
   if (descriptions.length === count && descriptions.every((d) => d && d.trim())) {
     const parsed = descriptions.map((d) => parseBandName(d!));

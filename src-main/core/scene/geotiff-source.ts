@@ -1,6 +1,7 @@
 /**
  * Multi-band GeoTIFF / COG stacks of Sentinel-2 (12-band L2A, 13-band L1C, 10-band model order)
- * read through geotiff.js, window by window.
+ * read through geotiff.js, window by window. A band described "SCL" (as in the demo scene) is
+ * the L2A scene classification layer, read like any band and used for the cloud masks.
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';

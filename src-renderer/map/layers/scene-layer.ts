@@ -1,11 +1,12 @@
 /**
- * The scene in true colour, read by OpenLayers straight from the file (byte ranges): B04/B03/B02
- * with a linear stretch and gamma held in style variables, so sliders never rebuild the style.
+ * The scene in true colour, read by OpenLayers from a file by byte ranges (the scene itself when
+ * it is a GeoTIFF with overviews, else the preview mslens made of it): B04/B03/B02 with a linear
+ * stretch and gamma held in style variables, so sliders never rebuild the style.
  */
 import WebGLTileLayer from 'ol/layer/WebGLTile.js';
 import GeoTIFF from 'ol/source/GeoTIFF.js';
 import type { ProjectionLike } from 'ol/proj.js';
-import type { SceneStretch } from '$api';
+import type { SceneImagery, SceneStretch } from '$api';
 
 export interface Stretch {
   min: number;
@@ -29,9 +30,10 @@ const channel = (band: number): Expr =>
 /** The style variables of a stretch (the shader multiplies rather than divides). */
 const variables = (s: Stretch): Record<string, number> => ({ min: s.min, scale: 1 / Math.max(1, s.max - s.min), invGamma: 1 / Math.max(0.05, s.gamma) });
 
-export function createSceneLayer(url: string, stretch: SceneStretch, projection: ProjectionLike, initial: Stretch): SceneLayer {
+/** `url` serves `imagery.path`; `stretch` gives the nodata value (the preview keeps the scene's). */
+export function createSceneLayer(url: string, imagery: SceneImagery, stretch: SceneStretch, projection: ProjectionLike, initial: Stretch): SceneLayer {
   const source = new GeoTIFF({
-    sources: [{ url, bands: [...stretch.fileBands], nodata: stretch.nodata ?? 0 }],
+    sources: [{ url, bands: [...imagery.bands], nodata: stretch.nodata ?? 0 }],
     normalize: false,
     projection,
     interpolate: true,

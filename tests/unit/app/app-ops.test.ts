@@ -71,10 +71,17 @@ describe('exportGeoJson', () => {
     const r = await h.ok('exportGeoJson', { index, features });
     expect(r.path).toBeNull();
     expect(r.count).toBe(2);
+    // Each feature carries the tile's facts (as openIndex gives them) before the result's own properties.
+    const refs = new Map((await h.ok('openIndex', { index })).tiles.map((t) => [t.tile, t]));
+    const facts = (id: string) => {
+      const t = refs.get(id)!;
+      return { date: '2024-06-12', mgrs_tile: null, valid_fraction: t.validFraction, cloud_fraction: t.cloudFraction, shadow_fraction: t.shadowFraction, snow_fraction: t.snowFraction, nodata_fraction: t.nodataFraction };
+    };
     expect(r.featureCollection!.features.map((f) => f.properties)).toEqual([
-      { tile: 'r002c002', row: 2, col: 2, scene_id: 'demo-s2l2a-2240', model_id: 'mslens-spectral', query: 'water', score: 1, rank: 1 },
-      { tile: 'r000c000', row: 0, col: 0, scene_id: 'demo-s2l2a-2240', model_id: 'mslens-spectral', label: 'forest', probs: { forest: 0.9, water: 0.1 } },
+      { tile: 'r002c002', row: 2, col: 2, scene_id: 'demo-s2l2a-2240', model_id: 'mslens-spectral', ...facts('r002c002'), query: 'water', score: 1, rank: 1 },
+      { tile: 'r000c000', row: 0, col: 0, scene_id: 'demo-s2l2a-2240', model_id: 'mslens-spectral', ...facts('r000c000'), label: 'forest', probs: { forest: 0.9, water: 0.1 } },
     ]);
+    expect(facts('r000c000').shadow_fraction).toBeGreaterThan(0); // under the demo's big cloud's shadow
   });
 
   test('with out: written to the file (the desktop save dialog)', async () => {

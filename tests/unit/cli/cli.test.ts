@@ -29,6 +29,32 @@ describe('mslens', () => {
     expect(r.stderr).toMatch(/Embedding tiles \[cpu\]: \d+\/100 .*tiles\/s/);
   });
 
+  test('index prints what was skipped and why: cloudy tiles above --max-cloud apart from nodata', () => {
+    // The index of the first test, from the cache: the threshold is 0.5 by default.
+    const json = JSON.parse(mslens('index', scene, '--max-cloud', '0.5', '--json').stdout) as { cached: boolean; tilesSkipped: number; tilesSkippedCloudy: number; tilesSkippedNodata: number; tilesIndexed: number };
+    expect(json.cached).toBe(true);
+    expect(json.tilesSkippedCloudy).toBeGreaterThanOrEqual(1); // the demo's big cloud
+    expect(json.tilesSkippedNodata).toBeGreaterThanOrEqual(1); // its orbit-edge corner
+    const r = mslens('index', scene);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${json.tilesIndexed} tiles embedded with mslens-spectral, skipped ${json.tilesSkipped} (${json.tilesSkippedCloudy} cloudy > 50 %, ${json.tilesSkippedNodata} nodata)`);
+    expect(r.stdout).toMatch(/date 2024-06-12, .*cloud, shadow and snow fractions from its SCL layer/);
+    const bad = mslens('index', scene, '--max-cloud', '2');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/maxCloud is a fraction from 0 to 1/);
+  });
+
+  test('search prints each hit with its date, score and cloud fraction', () => {
+    const json = JSON.parse(mslens('search', scene, 'forest', '--top-k', '3', '--json').stdout) as { results: { tile: string; date: string; score: number; cloudFraction: number }[] };
+    const r = mslens('search', scene, 'forest', '--top-k', '3');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').slice(1);
+    expect(lines).toHaveLength(3);
+    json.results.forEach((x, i) => {
+      expect(lines[i]).toContain(`${x.tile}  2024-06-12  score ${x.score.toFixed(3)}  cloud ${`${Math.round(x.cloudFraction * 100)} %`.padStart(5)}`);
+    });
+  });
+
   test('search --json prints results best first in the documented shape, and writes GeoJSON', async () => {
     const gj = join(home, 'water.geojson');
     const r = mslens('search', scene, 'water', '--top-k', '5', '--json', '--geojson', gj);

@@ -36,6 +36,7 @@ const BAD: Record<OpName, [unknown, RegExp]> = {
   appState: [{ extra: 1 }, /unrecognized key/i],
   saveAppState: [{ recent: { queries: [''] } }, /queries/],
   sceneStretch: [{ path: '' }, /path is required/],
+  sceneImagery: [{ path: '' }, /path is required/],
   exportGeoJson: [{ index: 'a.parquet', features: [{ tile: 'tile-7', properties: {} }] }, /tile ids look like/],
   chooseFile: [{ purpose: 'scene', defaultName: '../x' }, /a file name, not a path/],
 };

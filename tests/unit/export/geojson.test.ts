@@ -28,7 +28,9 @@ function checkFeatureCollection(fc: { type: string; bbox: number[]; features: { 
     // Shoelace area > 0 means counter-clockwise (right-hand rule).
     const area = ring.slice(0, 4).reduce((s, p, i) => s + p[0] * ring[i + 1][1] - ring[i + 1][0] * p[1], 0);
     expect(area).toBeGreaterThan(0);
-    expect(f.properties).toMatchObject({ model_id: 'mslens-spectral', scene_id: 'demo-s2l2a-2240' });
+    expect(f.properties).toMatchObject({ model_id: 'mslens-spectral', scene_id: 'demo-s2l2a-2240', date: '2024-06-12' });
+    // The demo has an SCL layer, so every tile's mask fractions are known.
+    for (const k of ['valid_fraction', 'cloud_fraction', 'shadow_fraction', 'snow_fraction', 'nodata_fraction']) expect(typeof f.properties[k], k).toBe('number');
     expect(typeof f.properties.tile).toBe('string');
   }
 }

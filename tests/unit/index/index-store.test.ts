@@ -42,7 +42,7 @@ function rng(seed: number): () => number {
 
 function makeMeta(dim: number, n: number): IndexMeta {
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     indexId: `idx-${dim}-${n}`,
     sceneId: 'S2B_MSIL2A_20240611T101559_T33UUP',
     scenePath: '/data/scenes/T33UUP.tif',
@@ -54,9 +54,14 @@ function makeMeta(dim: number, n: number): IndexMeta {
     sceneCrs: { epsg: 32633, proj4: '+proj=utm +zone=33 +datum=WGS84 +units=m +no_defs' },
     sceneSize: { width: 10980, height: 10980 },
     date: '2024-06-11',
+    mgrsTile: '33UUP',
     createdAt: '2024-06-12T08:00:00.000Z',
     tilesTotal: n + 3,
     tilesSkipped: 3,
+    tilesSkippedNodata: 1,
+    tilesSkippedCloudy: 2,
+    masks: 'SCL',
+    maxCloudFraction: 0.5,
   };
 }
 
@@ -67,7 +72,8 @@ function makeTiles(n: number, dim: number, seed = 1): IndexTiles {
     tileId: [], sceneId: [],
     row: new Int32Array(n), col: new Int32Array(n), x: new Int32Array(n), y: new Int32Array(n),
     width: new Int32Array(n), height: new Int32Array(n),
-    validFraction: new Float32Array(n), cloudFraction: new Float32Array(n),
+    validFraction: new Float32Array(n), cloudFraction: new Float32Array(n), shadowFraction: new Float32Array(n),
+    snowFraction: new Float32Array(n), nodataFraction: new Float32Array(n),
     footprint: new Float64Array(n * 10), embeddings: new Float32Array(n * dim),
   };
   for (let i = 0; i < n; i++) {
@@ -75,7 +81,9 @@ function makeTiles(n: number, dim: number, seed = 1): IndexTiles {
     t.tileId.push(`r${String(r).padStart(3, '0')}c${String(c).padStart(3, '0')}`);
     t.sceneId.push('S2B_MSIL2A_20240611T101559_T33UUP');
     t.row[i] = r; t.col[i] = c; t.x[i] = c * 224; t.y[i] = r * 224; t.width[i] = 224; t.height[i] = 224;
-    t.validFraction[i] = rand(); t.cloudFraction[i] = rand();
+    t.validFraction[i] = rand(); t.cloudFraction[i] = rand(); t.shadowFraction[i] = rand(); t.snowFraction[i] = rand();
+    // Unknown (no SCL) is NaN, and must survive as NaN, not 0.
+    t.nodataFraction[i] = i % 3 === 0 ? Number.NaN : rand();
     // Counter-clockwise: SW, SE, NE, NW, SW.
     const lon = 12 + c * 0.03, lat = 52 - r * 0.02;
     t.footprint.set([lon, lat - 0.02, lon + 0.03, lat - 0.02, lon + 0.03, lat, lon, lat, lon, lat - 0.02], i * 10);
@@ -91,7 +99,7 @@ function makeTiles(n: number, dim: number, seed = 1): IndexTiles {
   return t;
 }
 
-const NUMERIC_KEYS = ['row', 'col', 'x', 'y', 'width', 'height', 'validFraction', 'cloudFraction', 'footprint', 'embeddings'] as const;
+const NUMERIC_KEYS = ['row', 'col', 'x', 'y', 'width', 'height', 'validFraction', 'cloudFraction', 'shadowFraction', 'snowFraction', 'nodataFraction', 'footprint', 'embeddings'] as const;
 
 /** Bitwise equality; vitest's toEqual walks typed arrays element by element, too slow for N × 512. */
 function expectSameTiles(actual: IndexTiles, expected: IndexTiles): void {
@@ -182,6 +190,7 @@ describe('other tools read it as GeoParquet', () => {
     expect(types).toMatchObject({
       tile_id: 'VARCHAR', scene_id: 'VARCHAR', row: 'INTEGER', col: 'INTEGER', x: 'INTEGER', y: 'INTEGER',
       width: 'INTEGER', height: 'INTEGER', valid_fraction: 'FLOAT', cloud_fraction: 'FLOAT',
+      shadow_fraction: 'FLOAT', snow_fraction: 'FLOAT', nodata_fraction: 'FLOAT',
     });
     // DuckDB ≥ 1.5 recognises GeoParquet by itself; older versions show the WKB as BLOB.
     expect(types.geometry).toMatch(/^GEOMETRY\('OGC:CRS84'\)$|^BLOB$/);
@@ -284,15 +293,23 @@ describe('files that are not indexes', () => {
     await expectUnreadable(readIndexFile(wrongDim), /FixedSizeList\[9\]/);
   });
 
-  test('bad or newer mslens metadata', async () => {
+  test('bad, older or newer mslens metadata', async () => {
     const file = join(dir, 'newer.parquet');
-    const meta = JSON.stringify({ ...makeMeta(8, 1), formatVersion: 2 }).replaceAll("'", "''");
+    const meta = JSON.stringify({ ...makeMeta(8, 1), formatVersion: 3 }).replaceAll("'", "''");
     await duck.run(`COPY (SELECT 1 AS a) TO '${file}' (FORMAT parquet, KV_METADATA {mslens: '${meta}'})`);
     const err = await readIndexMeta(file).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'INDEX_UNREADABLE', message: expect.stringMatching(/newer mslens \(index format 2\)/) });
+    expect(err).toMatchObject({ code: 'INDEX_UNREADABLE', message: expect.stringMatching(/newer mslens \(index format 3\)/) });
+
+    // A format-1 index (no shadow/snow/nodata columns) is refused with what to do, not misread.
+    const older = join(dir, 'older.parquet');
+    const v1 = { ...makeMeta(8, 1), formatVersion: 1 } as Record<string, unknown>;
+    for (const k of ['mgrsTile', 'tilesSkippedNodata', 'tilesSkippedCloudy', 'masks', 'maxCloudFraction']) delete v1[k];
+    await duck.run(`COPY (SELECT 'r000c000' AS tile_id, 0.5::FLOAT AS cloud_fraction) TO '${older}' (FORMAT parquet, KV_METADATA {mslens: '${JSON.stringify(v1)}'})`);
+    const old = await readIndexFile(older).catch((e: unknown) => e);
+    expect(old).toMatchObject({ code: 'INDEX_UNREADABLE', detail: { formatVersion: 1 }, message: expect.stringMatching(/older mslens \(index format 1.*Rebuild the index with `mslens index SCENE`/) });
 
     const bad = join(dir, 'bad-meta.parquet');
-    await duck.run(`COPY (SELECT 1 AS a) TO '${bad}' (FORMAT parquet, KV_METADATA {mslens: '{"formatVersion":1}'})`);
+    await duck.run(`COPY (SELECT 1 AS a) TO '${bad}' (FORMAT parquet, KV_METADATA {mslens: '{"formatVersion":2}'})`);
     await expectUnreadable(readIndexMeta(bad), /"mslens" metadata field indexId/);
   });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MslensError } from '../../../src-main/core/errors.ts';
-import { DEMO_BANDS, DEMO_CLASSES, writeDemoScene, type DemoSceneResult } from '../../../src-main/core/scene/demo/demo-scene.ts';
+import { DEMO_BANDS, DEMO_CLASSES, DEMO_SCL, DEMO_STACK_BANDS, writeDemoScene, type DemoSceneResult } from '../../../src-main/core/scene/demo/demo-scene.ts';
 import { DEMO_CLASS, DEMO_SPECTRA } from '../../../src-main/core/scene/demo/demo-spectra.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mslens-demo-'));
@@ -16,6 +16,9 @@ const HAS_GDAL = spawnSync('gdalinfo', ['--version']).status === 0;
 const SIZE = 2240;
 const TILE = 224; // the model's tile: a 10 × 10 grid at 2240
 const NB = DEMO_BANDS.length;
+/** Samples per pixel of the stack: the 12 bands, then the SCL. */
+const NS = DEMO_STACK_BANDS.length;
+const SCL = NS - 1;
 const band = (id: string): number => DEMO_BANDS.indexOf(id as (typeof DEMO_BANDS)[number]);
 
 let demo: DemoSceneResult;
@@ -35,7 +38,7 @@ const sha = (path: string): string => createHash('sha256').update(readFileSync(p
 const name = (code: number): string => DEMO_CLASSES[code].name;
 
 describe('writeDemoScene', () => {
-  test('writes a 12-band int16 L2A scene and a uint8 truth raster on the same grid', async () => {
+  test('writes a 12-band int16 L2A scene with its SCL, and a uint8 truth raster on the same grid', async () => {
     expect(demo.scenePath).toBe(join(root, 'full', 'demo-s2l2a-2240.tif'));
     expect(demo.truthPath).toBe(join(root, 'full', 'demo-s2l2a-2240-truth.tif'));
     expect(demo.legend).toEqual(DEMO_CLASSES.map((c) => ({ code: c.code, name: c.name })));
@@ -45,7 +48,7 @@ describe('writeDemoScene', () => {
 
     const s = await (await fromFile(demo.scenePath)).getImage();
     const t = await (await fromFile(demo.truthPath)).getImage();
-    expect([s.getWidth(), s.getHeight(), s.getSamplesPerPixel(), s.getBitsPerSample()]).toEqual([SIZE, SIZE, 12, 16]);
+    expect([s.getWidth(), s.getHeight(), s.getSamplesPerPixel(), s.getBitsPerSample()]).toEqual([SIZE, SIZE, 13, 16]);
     expect(s.getSampleFormat()).toBe(2);
     expect([t.getWidth(), t.getHeight(), t.getSamplesPerPixel(), t.getBitsPerSample()]).toEqual([SIZE, SIZE, 1, 8]);
     for (const img of [s, t]) {
@@ -57,8 +60,8 @@ describe('writeDemoScene', () => {
     }
     // One at a time: concurrent getGDALMetadata calls on one image race in geotiff.js 3.0.5.
     const descriptions: unknown[] = [];
-    for (let i = 0; i < NB; i++) descriptions.push((await s.getGDALMetadata(i))?.DESCRIPTION);
-    expect(descriptions).toEqual([...DEMO_BANDS]);
+    for (let i = 0; i < NS; i++) descriptions.push((await s.getGDALMetadata(i))?.DESCRIPTION);
+    expect(descriptions).toEqual([...DEMO_BANDS, 'SCL']);
     expect(await s.getGDALMetadata()).toMatchObject({ ACQUISITION_DATE: '2024-06-12', SYNTHETIC: 'YES' });
   });
 
@@ -73,7 +76,7 @@ describe('writeDemoScene', () => {
     };
     expect(info.geoTransform).toEqual([399960, 10, 0, 5400000, 0, -10]);
     expect(info.coordinateSystem.wkt).toMatch(/ID\["EPSG",32633\]\]\s*$/);
-    expect(info.bands.map((b) => b.description)).toEqual([...DEMO_BANDS]);
+    expect(info.bands.map((b) => b.description)).toEqual([...DEMO_BANDS, 'SCL']);
     expect(new Set(info.bands.map((b) => b.noDataValue))).toEqual(new Set([0]));
     expect(new Set(info.bands.map((b) => b.type))).toEqual(new Set(['Int16']));
     expect(info.metadata['']).toMatchObject({ ACQUISITION_DATE: '2024-06-12', BOA_ADD_OFFSET: '0' });
@@ -124,8 +127,8 @@ describe('writeDemoScene', () => {
     let badNodata = 0;
     let badValid = 0;
     for (let p = 0; p < truth.length; p++) {
-      const o = p * NB;
-      for (let b = 0; b < NB; b++) {
+      const o = p * NS;
+      for (let b = 0; b < NS; b++) {
         if (truth[p] === DEMO_CLASS.nodata ? scene[o + b] !== 0 : scene[o + b] < 1) {
           if (truth[p] === DEMO_CLASS.nodata) badNodata++;
           else badValid++;
@@ -136,6 +139,35 @@ describe('writeDemoScene', () => {
     expect(badValid).toBe(0);
   });
 
+  test('the SCL band agrees with the truth, and one tile (r001c000) is mostly cloud', () => {
+    const ground: Record<number, number> = {
+      [DEMO_CLASS.water]: DEMO_SCL.water, [DEMO_CLASS.forest]: DEMO_SCL.vegetation, [DEMO_CLASS.cropland]: DEMO_SCL.vegetation,
+      [DEMO_CLASS.builtUp]: DEMO_SCL.notVegetated, [DEMO_CLASS.bare]: DEMO_SCL.notVegetated, [DEMO_CLASS.snow]: DEMO_SCL.snow,
+    };
+    const n = SIZE / TILE;
+    const cloudy = new Float64Array(n * n);
+    const shadow = new Float64Array(n * n);
+    let wrong = 0;
+    for (let p = 0; p < truth.length; p++) {
+      const t = truth[p];
+      const k = scene[p * NS + SCL];
+      if (t === DEMO_CLASS.nodata) wrong += k === DEMO_SCL.noData ? 0 : 1;
+      else if (t === DEMO_CLASS.cloud) wrong += k === DEMO_SCL.cloudHigh ? 0 : 1;
+      // Thin cloud edges and cloud shadows hide the ground's class; nothing else may.
+      else if (k !== DEMO_SCL.cloudMedium && k !== DEMO_SCL.cloudShadow) wrong += k === ground[t] ? 0 : 1;
+      const tile = Math.floor(Math.floor(p / SIZE) / TILE) * n + Math.floor((p % SIZE) / TILE);
+      if (k === DEMO_SCL.cloudHigh || k === DEMO_SCL.cloudMedium) cloudy[tile]++;
+      if (k === DEMO_SCL.cloudShadow) shadow[tile]++;
+    }
+    expect(wrong).toBe(0);
+    const frac = Array.from(cloudy, (c) => c / (TILE * TILE));
+    console.log(`SCL cloud fraction per 224-px tile over 1 %:\n${frac.map((f, i) => [`r${String(Math.floor(i / n)).padStart(3, '0')}c${String(i % n).padStart(3, '0')}`, f] as const).filter(([, f]) => f > 0.01).map(([id, f]) => `${id} ${(f * 100).toFixed(1)} %`).join('\n')}`);
+    expect(frac[n]).toBeGreaterThan(0.6); // r001c000
+    expect(frac.filter((f) => f > 0.5)).toHaveLength(1);
+    expect(frac.filter((f) => f > 0.02).length).toBeGreaterThanOrEqual(5); // the small clouds show too
+    expect(shadow[0] / (TILE * TILE)).toBeGreaterThan(0.02); // the big cloud's shadow reaches r000c000
+  });
+
   test('spectra are physically plausible per class', () => {
     // Mean of each band per truth class.
     const sums = Array.from({ length: 8 }, () => new Float64Array(NB));
@@ -144,7 +176,7 @@ describe('writeDemoScene', () => {
     for (let p = 0; p < truth.length; p++) {
       const c = truth[p];
       counts[c]++;
-      const o = p * NB;
+      const o = p * NS;
       for (let b = 0; b < NB; b++) sums[c][b] += scene[o + b];
       if (c === DEMO_CLASS.snow && (p & 15) === 0) {
         const g = scene[o + band('B03')];

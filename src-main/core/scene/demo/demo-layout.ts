@@ -29,12 +29,17 @@ interface Cloud {
   r: number;
 }
 
-/** Small clouds, placed over forest, farmland and lake, away from the snow. */
+/**
+ * Small clouds, placed over forest, farmland and lake, away from the snow, and one larger cloud
+ * over the western forest that covers most of one 224-pixel tile at 2240 px (r001c000), so the
+ * demo has a tile that indexing skips as cloudy.
+ */
 const CLOUDS: readonly Cloud[] = [
   { u: 0.1, v: 0.36, r: 0.03 },
   { u: 0.16, v: 0.76, r: 0.026 },
   { u: 0.42, v: 0.16, r: 0.028 },
   { u: 0.86, v: 0.88, r: 0.032 },
+  { u: 0.05, v: 0.15, r: 0.06 },
 ];
 /** Shadows fall north-north-west of their cloud (sun in the south-south-east, late morning). */
 const SHADOW_DU = -0.012;
@@ -251,6 +256,7 @@ export function createDemoLayout(size: number, seed: number, maxBlock = 256): De
     out.n = 0;
     out.cloud = 0;
     out.shadow = 1;
+    out.cloudShadow = 0;
     // Orbit edge: a straight cut across the south-west corner.
     if (u + (1 - v) < 0.16) {
       out.truth = DEMO_CLASS.nodata;
@@ -320,6 +326,7 @@ export function createDemoLayout(size: number, seed: number, maxBlock = 256): De
       if (sdu * sdu + sdv * sdv < reach * reach) {
         const a = cloudOpacity(Math.sqrt(sdu * sdu + sdv * sdv) / c.r, u - SHADOW_DU, v - SHADOW_DV);
         cloudShadow = Math.min(cloudShadow, 1 - 0.6 * a);
+        out.cloudShadow = Math.max(out.cloudShadow, a);
       }
     }
     out.shadow = cloudShadow * grid.at[F_SHADE];

@@ -9,13 +9,18 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MslensError, throwIfAborted } from '../../errors.ts';
 import { createGeoTiffWriter, type GeoTiffWriter } from '../geotiff-writer.ts';
-import type { GeoTransform } from '../types.ts';
+import type { BandName, GeoTransform } from '../types.ts';
 import { createDemoLayout } from './demo-layout.ts';
+import { demoSclCode } from './demo-scl.ts';
 import { GroundSample } from './ground-sample.ts';
 import { DEMO_BANDS, DEMO_CLASSES, DEMO_SPECTRA, MATERIAL, type DemoMaterialId } from './demo-spectra.ts';
 import { fbm, hash2, PixelRng } from './noise.ts';
 
 export { DEMO_BANDS, DEMO_CLASSES, DEMO_SPECTRA } from './demo-spectra.ts';
+export { DEMO_SCL } from './demo-scl.ts';
+
+/** The bands of the demo stack: the 12 L2A bands, then the scene classification layer. */
+export const DEMO_STACK_BANDS: readonly BandName[] = [...DEMO_BANDS, 'SCL'];
 
 export interface DemoSceneOptions {
   /** Folder for the two files; created if missing. */
@@ -31,7 +36,7 @@ export interface DemoSceneOptions {
 }
 
 export interface DemoSceneResult {
-  /** 12-band int16 L2A scene, `demo-s2l2a-<size>.tif`. */
+  /** int16 L2A scene, `demo-s2l2a-<size>.tif`: the 12 bands and the SCL (DEMO_STACK_BANDS). */
   scenePath: string;
   /** uint8 ground truth on the same grid, `demo-s2l2a-<size>-truth.tif`. */
   truthPath: string;
@@ -70,6 +75,8 @@ const JITTER: Partial<Record<DemoMaterialId, number>> = {
   'snow-old': 0.02,
 };
 const BANDS = DEMO_BANDS.length;
+/** Samples per pixel in the stack: the spectral bands, then the SCL. */
+const SAMPLES = DEMO_STACK_BANDS.length;
 
 export async function writeDemoScene(opts: DemoSceneOptions): Promise<DemoSceneResult> {
   const size = opts.size ?? 2240;
@@ -104,9 +111,9 @@ export async function writeDemoScene(opts: DemoSceneOptions): Promise<DemoSceneR
     const scene = createGeoTiffWriter({
       ...common,
       path: scenePath,
-      bandCount: BANDS,
+      bandCount: SAMPLES,
       sampleType: 'int16',
-      bandDescriptions: DEMO_BANDS,
+      bandDescriptions: DEMO_STACK_BANDS,
       metadata: {
         ACQUISITION_DATE: DEMO_SCENE.acquisitionDate,
         PRODUCT_TYPE: 'S2MSI2A',
@@ -173,7 +180,7 @@ export async function writeDemoScene(opts: DemoSceneOptions): Promise<DemoSceneR
 }
 
 export interface DemoBlock {
-  /** blockSize² × 12 int16 samples, pixel-interleaved; 0 outside the scene. */
+  /** blockSize² × 13 int16 samples (12 bands, then the SCL), pixel-interleaved; 0 outside the scene. */
   scene: Int16Array;
   /** blockSize² class codes. */
   truth: Uint8Array;
@@ -181,7 +188,7 @@ export interface DemoBlock {
 
 function newBlock(): DemoBlock {
   const B = DEMO_SCENE.blockSize;
-  return { scene: new Int16Array(B * B * BANDS), truth: new Uint8Array(B * B) };
+  return { scene: new Int16Array(B * B * SAMPLES), truth: new Uint8Array(B * B) };
 }
 
 /** Returns a function rendering block (tx, ty) of the scene, 256 × 256 pixels, into `out`. */
@@ -234,13 +241,14 @@ export function createBlockRenderer(size: number, seed: number): (tx: number, ty
         const a = g.cloud;
         const ground = (1 - a) * g.shadow;
         const cloudGain = a * (1 + 0.06 * tex);
-        const o = p * BANDS;
+        const o = p * SAMPLES;
         for (let b = 0; b < BANDS; b++) {
           const r = ground * refl[b] + cloudGain * spectra[cloudBase + b];
           // Sensor and retrieval noise, uniform with a standard deviation of ~1 % plus ~3 DN.
           const v = r * 10000 + (100 * r + 3) * (rng.next() - 0.5) * 3.4641016151377544 + 0.5;
           scene[o + b] = v < 1 ? 1 : v >= 32767 ? 32767 : v | 0;
         }
+        scene[o + BANDS] = demoSclCode(g);
       }
     }
   };

@@ -13,6 +13,8 @@ export class GroundSample {
   cloud = 0;
   /** Multiplier of the ground signal from terrain shading and cloud shadow; 1 = flat, sunlit. */
   shadow = 1;
+  /** Opacity of the cloud whose shadow falls here, 0 (none) to 1; the SCL's cloud-shadow test. */
+  cloudShadow = 0;
 
   /** Lays material `m` over the pixel with coverage `c` and brightness `gain`. */
   paint(m: number, c: number, gain = 1): void {
