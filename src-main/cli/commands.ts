@@ -94,7 +94,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     toArg: (p) => ({ path: need(p, 0, 'SCENE'), tile: num(p.flags.tile, 'tile'), stride: num(p.flags.stride, 'stride') }),
     human: (r) => [
       `${r.sceneId}: ${r.width}×${r.height} px, ${r.bands.length} bands (${r.bands.join(' ')}), ${r.sampleType}`,
-      `CRS EPSG:${r.crs.epsg}, bbox ${bbox(r.bbox)}, date ${r.date ?? 'unknown'}, nodata ${r.nodata ?? 'none'}, offset ${r.radiometricOffset}`,
+      `CRS EPSG:${r.crs.epsg}, bbox ${bbox(r.bbox)}, date ${r.date ?? 'unknown'}, MGRS tile ${r.mgrsTile ?? 'unknown'}, nodata ${r.nodata ?? 'none'}, offset ${r.radiometricOffset}`,
       `${r.tiles.count} tiles of ${r.tiles.size} px (${r.tiles.rows} × ${r.tiles.cols})`,
     ].join('\n'),
   }),

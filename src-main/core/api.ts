@@ -67,6 +67,8 @@ export interface SceneSummary {
   /** [west, south, east, north] in degrees. */
   bbox: [number, number, number, number];
   date: string | null;
+  /** MGRS tile id (e.g. "33UUP") from the scene's metadata or names. */
+  mgrsTile: string | null;
   radiometricOffset: number;
   tiles: { size: number; rows: number; cols: number; count: number };
 }

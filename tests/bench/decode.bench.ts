@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { report } from './bench-util.ts';
 import { demoPath } from './index.bench.ts';
@@ -26,7 +26,7 @@ const bandFile = (folder: string, b: string): string => join(folder, `T33UUP_202
 
 /** The demo's 12 bands as per-band COGs at native resolution (made once, cached). */
 function bandFolder(size: number): string {
-  const folder = join(CACHE, `bands-${size}`);
+  const folder = join(CACHE, `bands-${basename(dirname(demoPath(size)))}`);
   if (L2A.every((b) => existsSync(bandFile(folder, b)))) return folder;
   const stack = demoPath(size);
   mkdirSync(folder, { recursive: true });

@@ -1,10 +1,12 @@
-// Indexing throughput on the demo scene, and peak memory of a full 10980 × 10980 scene.
+// Indexing throughput on the demo scene (made once per version of its generator), and peak
+// memory of a full 10980 × 10980 scene.
 // Each run is a child process, so its peak RSS (worker threads included) is its own.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoSourceHash } from '../helpers/harness.ts';
 import { report } from './bench-util.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,7 +19,7 @@ function child(script: string, args: string[]): Record<string, number> {
 }
 
 export function demoPath(size: number): string {
-  const dir = join(CACHE, `demo-${size}`);
+  const dir = join(CACHE, `demo-${size}-${demoSourceHash()}`);
   const path = join(dir, `demo-s2l2a-${size}.tif`);
   if (!existsSync(path)) {
     mkdirSync(dir, { recursive: true });

@@ -48,7 +48,7 @@ export async function makeHarness(): Promise<Harness> {
 
 const CACHE = join(REPO, 'node_modules', '.cache', 'mslens-tests');
 
-function demoSourceHash(): string {
+export function demoSourceHash(): string {
   const dir = join(REPO, 'src-main/core/scene');
   const files = ['geotiff-writer.ts', ...readdirSync(join(dir, 'demo')).map((f) => join('demo', f))].sort();
   const h = createHash('sha256');

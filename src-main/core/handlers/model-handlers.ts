@@ -129,7 +129,9 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
     async updateSettings(arg) {
       if (arg.defaultModel) await findModel(c.modelDirs, arg.defaultModel);
       const settings = await readSettings(c.deps.home.settings);
-      await writeSettings(c.deps.home.settings, { ...settings, ...arg });
+      // Only the settings given change: a key sent as undefined keeps its value.
+      const given = Object.fromEntries(Object.entries(arg).filter(([, v]) => v !== undefined));
+      await writeSettings(c.deps.home.settings, { ...settings, ...given });
       return list();
     },
   };

@@ -9,9 +9,6 @@ import { makeFootprinter, makeTileGrid } from '../tiles/tile-grid.ts';
 import type { Handlers } from '../api.ts';
 import type { HandlerContext } from './handler-context.ts';
 
-/** A local path made absolute; a URL (a STAC item) kept as it is. */
-const scenePath = (path: string): string => (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? path : resolve(path));
-
 export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'openScene' | 'sceneImagery'> {
   return {
     async makeDemo(arg, ctx) {
@@ -35,7 +32,7 @@ export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'o
           path: resolveSceneLocation(arg.path), sceneId: sceneIdOf(arg.path), width: i.width, height: i.height, bands: [...i.bands],
           sampleType: i.sampleType, nodata: i.nodata, crs: i.crs, transform: [...t],
           bbox,
-          date: i.date ?? null, radiometricOffset: i.radiometricOffset,
+          date: i.date ?? null, mgrsTile: i.tile ?? null, radiometricOffset: i.radiometricOffset,
           tiles: { size: grid.size, rows: grid.rows, cols: grid.cols, count: grid.count },
         };
       } finally {
@@ -43,7 +40,7 @@ export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'o
       }
     },
 
-    sceneImagery: (arg, ctx) => sceneImagery(scenePath(arg.path), {
+    sceneImagery: (arg, ctx) => sceneImagery(resolveSceneLocation(arg.path), {
       cacheDir: join(c.deps.home.root, 'previews'),
       signal: ctx.signal,
       onProgress: (done, total) => c.progress(ctx, 'sceneImagery', 'Preparing the map preview', done, total),

@@ -119,7 +119,7 @@ export class GeoTiffSource implements BandSource {
       transform,
       radiometricOffset: radiometricOffset(dataset, band0),
       date: acquisitionDate(path, dataset),
-      tile: sceneFactsFromName(basename(path)).tile,
+      tile: typeof dataset?.MGRS_TILE === 'string' ? dataset.MGRS_TILE : sceneFactsFromName(basename(path)).tile,
     };
     return new GeoTiffSource(info, tiff, image, await makeBlockReader(tiff, image));
   }

@@ -100,8 +100,11 @@ describe('indexing a scene with an SCL layer', () => {
       expect((await h.ok('updateSettings', { maxCloud: 0.3 })).maxCloud).toBe(0.3);
       const r = await h.ok('buildIndex', { scene: fx.folder, tile: CLOUDY_TILE });
       expect(r).toMatchObject({ cached: true, maxCloud: 0.3, tilesSkippedCloudy: cloudyAbove(0.3).length });
+      // A setting sent as undefined keeps its value.
+      await h.ok('updateSettings', { precision: 'fp32' });
+      expect(await h.ok('updateSettings', { maxCloud: 0.4, precision: undefined })).toMatchObject({ maxCloud: 0.4, precision: 'fp32' });
     } finally {
-      await h.ok('updateSettings', { maxCloud: 0.5 });
+      await h.ok('updateSettings', { maxCloud: 0.5, precision: 'auto' });
     }
   });
 

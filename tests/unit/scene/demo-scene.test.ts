@@ -7,6 +7,7 @@ import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MslensError } from '../../../src-main/core/errors.ts';
 import { DEMO_BANDS, DEMO_CLASSES, DEMO_SCL, DEMO_STACK_BANDS, writeDemoScene, type DemoSceneResult } from '../../../src-main/core/scene/demo/demo-scene.ts';
+import { openScene } from '../../../src-main/core/scene/open-scene.ts';
 import { DEMO_CLASS, DEMO_SPECTRA } from '../../../src-main/core/scene/demo/demo-spectra.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mslens-demo-'));
@@ -62,7 +63,11 @@ describe('writeDemoScene', () => {
     const descriptions: unknown[] = [];
     for (let i = 0; i < NS; i++) descriptions.push((await s.getGDALMetadata(i))?.DESCRIPTION);
     expect(descriptions).toEqual([...DEMO_BANDS, 'SCL']);
-    expect(await s.getGDALMetadata()).toMatchObject({ ACQUISITION_DATE: '2024-06-12', SYNTHETIC: 'YES' });
+    expect(await s.getGDALMetadata()).toMatchObject({ ACQUISITION_DATE: '2024-06-12', MGRS_TILE: '33UUP', SYNTHETIC: 'YES' });
+    // The scene carries its date and MGRS tile (the demo sits on T33UUP's grid).
+    const opened = await openScene(demo.scenePath);
+    expect([opened.info.date, opened.info.tile]).toEqual(['2024-06-12', '33UUP']);
+    await opened.close();
   });
 
   test.runIf(HAS_GDAL)('GDAL sees the CRS, geotransform, nodata and band descriptions', () => {

@@ -50,6 +50,8 @@ export const DEMO_SCENE = {
   originY: 5400000,
   pixelSize: 10,
   acquisitionDate: '2024-06-12',
+  /** The MGRS tile whose grid the demo sits on (its origin is T33UUP's). */
+  mgrsTile: '33UUP',
   blockSize: 256,
   maxSize: 10980,
   minSize: 64,
@@ -116,6 +118,7 @@ export async function writeDemoScene(opts: DemoSceneOptions): Promise<DemoSceneR
       bandDescriptions: DEMO_STACK_BANDS,
       metadata: {
         ACQUISITION_DATE: DEMO_SCENE.acquisitionDate,
+        MGRS_TILE: DEMO_SCENE.mgrsTile,
         PRODUCT_TYPE: 'S2MSI2A',
         SYNTHETIC: 'YES',
         DESCRIPTION: `A ${note}.`,
