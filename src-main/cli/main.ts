@@ -12,6 +12,7 @@ import { defaultBuiltInModelsDir } from '../core/app-paths.ts';
 import { resolveDataHome } from '../core/data-home.ts';
 import { dispatch } from '../core/dispatch.ts';
 import { createHandlers } from '../core/handlers/index.ts';
+import { isHttpUrl } from '../core/scene/open-scene.ts';
 import { COMMANDS, UsageError, type AnyCommand, type Parsed } from './commands.ts';
 import { makeProgressPrinter } from './progress.ts';
 import { SERVE_SUMMARY, SERVE_USAGE, runServe } from './serve-command.ts';
@@ -24,7 +25,7 @@ function help(): string {
     ...Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`),
     `  ${SERVE_USAGE}\n      ${SERVE_SUMMARY}`,
     '',
-    'Every command takes --json (machine-readable stdout). INDEX may also be a scene (a GeoTIFF, a folder of per-band files, or a STAC item: its URL or .json file): it is indexed first, or taken from the cache.',
+    'Every command takes --json (machine-readable stdout). INDEX may also be a scene (a GeoTIFF, a SAFE product: its .SAFE folder or .zip, a folder of per-band files, or a STAC item: its URL or .json file): it is indexed first, or taken from the cache.',
     'Data folder: MSLENS_HOME, or the platform app-data folder.',
   ].join('\n');
 }
@@ -36,7 +37,7 @@ function findCommand(argv: string[]): { name: string; command: AnyCommand; rest:
   return null;
 }
 
-const SCENE_EXT = new Set(['.tif', '.tiff', '.json']);
+const SCENE_EXT = new Set(['.tif', '.tiff', '.json', '.zip']);
 
 /**
  * Shows a model's licence before installing it, and takes --accept-licence or a "y" typed at a
@@ -111,7 +112,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     // the second time). A query that model cannot embed is refused before, not after, indexing.
     if (arg.index !== undefined) {
       const given = Array.isArray(arg.index) ? (arg.index as string[]) : [arg.index as string];
-      const isScene = (p: string): boolean => /^https?:\/\//i.test(p) || SCENE_EXT.has(extname(p).toLowerCase()) || statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+      const isScene = (p: string): boolean => isHttpUrl(p) || SCENE_EXT.has(extname(p).toLowerCase()) || statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
       if (command.op === 'search' && typeof arg.text === 'string' && arg.text.trim() && given.some(isScene)) {
         const probe = await call('embedText', { texts: [arg.text] });
         if (!probe.ok && probe.error.code === 'QUERY_NOT_UNDERSTOOD') return fail(probe.error.message, 1);

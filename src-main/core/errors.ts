@@ -48,6 +48,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** Maps anything thrown to the wire form; unknown errors are bugs and are reported as INTERNAL. */
+/** The error a worker or another process sent back as a WireError. */
+export function fromWireError(e: WireError): MslensError {
+  return new MslensError(e.code, e.message, e.detail);
+}
+
 export function toWireError(err: unknown): WireError {
   if (err instanceof MslensError) return err.toWire();
   if (isAbortError(err)) return { code: 'CANCELLED', message: 'The operation was cancelled.', detail: {} };

@@ -9,10 +9,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromFile } from 'geotiff';
-import { MslensError, type WireError } from '../errors.ts';
+import { MslensError, fromWireError } from '../errors.ts';
 import { GeoTiffSource } from '../scene/geotiff-source.ts';
 import { openScene } from '../scene/open-scene.ts';
 import { sceneKey } from '../scene/scene-key.ts';
+import { isHttpUrl } from '../scene/stac/location.ts';
 import type { BandSource, RasterInfo } from '../scene/types.ts';
 import { spawnWorker } from '../worker-spawn.ts';
 import { PREVIEW_BANDS, planPreview, type PreviewOptions } from './preview-build.ts';
@@ -46,8 +47,6 @@ export interface SceneImageryOptions extends PreviewOptions {
 
 /** Bumped whenever preview files change, so old ones are not reused. */
 const PREVIEW_VERSION = 1;
-
-const isRemote = (path: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
 
 interface FileLayout {
   width: number;
@@ -89,7 +88,7 @@ async function readDirectly(path: string, source: BandSource): Promise<SceneImag
  */
 async function previewName(path: string, info: RasterInfo, opts: PreviewOptions): Promise<string> {
   const content = await sceneKey(path).catch((err: unknown) => {
-    if (isRemote(path)) return `url:${path}`;
+    if (isHttpUrl(path)) return `url:${path}`;
     throw err;
   });
   const facts = { content, w: info.width, h: info.height, t: info.transform, crs: info.crs.epsg, bands: info.bands, date: info.date ?? null, tile: info.tile ?? null };
@@ -101,9 +100,6 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
 
-function wireToError(e: WireError): MslensError {
-  return new MslensError(e.code, e.message, e.detail);
-}
 
 const cancelled = (): MslensError => new MslensError('CANCELLED', 'Preparing the map preview was cancelled.');
 
@@ -132,7 +128,7 @@ function buildInWorker(job: PreviewJob, onProgress: (done: number, total: number
     worker.on('message', (msg: FromPreviewWorker) => {
       if (msg.type === 'progress') onProgress(msg.done, msg.total);
       else if (msg.type === 'done') finish();
-      else finish(msg.error.code === 'CANCELLED' ? cancelled() : wireToError(msg.error));
+      else finish(msg.error.code === 'CANCELLED' ? cancelled() : fromWireError(msg.error));
     });
     worker.on('error', (err) => finish(new MslensError('INTERNAL', `The preview worker crashed: ${err.message}`, {}, { cause: err })));
     worker.on('exit', (code) => finish(new MslensError('INTERNAL', `The preview worker stopped unexpectedly (exit code ${code}).`)));
@@ -157,7 +153,7 @@ export async function sceneImagery(scenePath: string, opts: SceneImageryOptions)
   const source = await openScene(scenePath, opts.signal);
   let name: string;
   try {
-    const direct = isRemote(scenePath) ? null : await readDirectly(scenePath, source);
+    const direct = isHttpUrl(scenePath) ? null : await readDirectly(scenePath, source);
     if (direct) return { ...direct, seconds: seconds() };
     planPreview(source.info, opts); // fails early, with its message, when B04/B03/B02 are missing
     name = await previewName(scenePath, source.info, opts);

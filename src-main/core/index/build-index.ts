@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { MslensError, type WireError } from '../errors.ts';
+import { MslensError, fromWireError } from '../errors.ts';
 import { imageEncoderHashes, type InstalledModel } from '../models/manifest.ts';
 import type { ProviderName } from '../models/providers.ts';
 import { openScene, resolveSceneLocation } from '../scene/open-scene.ts';
@@ -112,7 +112,7 @@ function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase
           finish(() => resolvePromise({ ...msg, provider, sha256 }));
           break;
         case 'failed':
-          finish(() => reject(wireToError(msg.error)));
+          finish(() => reject(fromWireError(msg.error)));
           break;
       }
     });
@@ -126,9 +126,6 @@ function skipCounts(nodata: number, cloudy: number): Pick<IndexProgress, 'skippe
   return { skipped: nodata + cloudy, skippedNodata: nodata, skippedCloudy: cloudy };
 }
 
-function wireToError(e: WireError): MslensError {
-  return new MslensError(e.code, e.message, e.detail);
-}
 
 export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   const t0 = performance.now();

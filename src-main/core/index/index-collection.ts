@@ -5,6 +5,7 @@
  */
 import { MslensError } from '../errors.ts';
 import type { LoadedIndex } from './index-cache.ts';
+import type { FloatKey } from './index-columns.ts';
 import type { IndexMeta, IndexTiles } from './index-store.ts';
 
 export interface IndexCollection {
@@ -41,7 +42,7 @@ export function mergeIndexes(loaded: readonly LoadedIndex[]): IndexCollection {
   const base = { paths: loaded.map((l) => l.path), metas: loaded.map((l) => l.meta), modelId: first.modelId, modelSha256: first.modelSha256, embeddingDim: first.embeddingDim, sceneOf };
   if (loaded.length === 1) return { ...base, tiles: loaded[0].tiles };
   const t = loaded.map((l) => l.tiles);
-  const floats = (key: 'validFraction' | 'cloudFraction' | 'shadowFraction' | 'snowFraction' | 'nodataFraction'): Float32Array => concat(t.map((x) => x[key]), (n) => new Float32Array(n));
+  const floats = (key: FloatKey): Float32Array => concat(t.map((x) => x[key]), (n) => new Float32Array(n));
   return {
     ...base,
     tiles: {

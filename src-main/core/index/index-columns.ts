@@ -24,7 +24,7 @@ import { decodeFootprints, encodeFootprints, FOOTPRINT_COORDS } from './wkb.ts';
 
 type StringKey = 'tileId' | 'sceneId';
 type IntKey = 'row' | 'col' | 'x' | 'y' | 'width' | 'height';
-type FloatKey = 'validFraction' | 'cloudFraction' | 'shadowFraction' | 'snowFraction' | 'nodataFraction';
+export type FloatKey = 'validFraction' | 'cloudFraction' | 'shadowFraction' | 'snowFraction' | 'nodataFraction';
 
 const STRING_COLUMNS: [name: string, key: StringKey][] = [['tile_id', 'tileId'], ['scene_id', 'sceneId']];
 const INT_COLUMNS: [name: string, key: IntKey][] = [
@@ -36,6 +36,9 @@ const FLOAT_COLUMNS: [name: string, key: FloatKey][] = [
   ['snow_fraction', 'snowFraction'], ['nodata_fraction', 'nodataFraction'],
 ];
 export const EMBEDDING_COLUMN = 'embedding';
+
+/** The IndexTiles keys that hold one number per tile. */
+export const TILE_NUMBER_KEYS: readonly (IntKey | FloatKey)[] = [...INT_COLUMNS, ...FLOAT_COLUMNS].map(([, key]) => key);
 
 /** Top-level column names, in file order. */
 export const COLUMN_NAMES: readonly string[] = [

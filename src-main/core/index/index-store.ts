@@ -27,6 +27,7 @@ import {
   indexSchema,
   makeIndexBatch,
   rowsPerGroup,
+  TILE_NUMBER_KEYS,
 } from './index-columns.ts';
 import { FOOTPRINT_COORDS, footprintBbox } from './wkb.ts';
 
@@ -168,9 +169,7 @@ function checkTileLengths(tiles: IndexTiles, dim: number): number {
   const n = tiles.tileId.length;
   const lengths: [string, number, number][] = [
     ['sceneId', tiles.sceneId.length, n],
-    ...(['row', 'col', 'x', 'y', 'width', 'height', 'validFraction', 'cloudFraction', 'shadowFraction', 'snowFraction', 'nodataFraction'] as const).map(
-      (key): [string, number, number] => [key, tiles[key].length, n],
-    ),
+    ...TILE_NUMBER_KEYS.map((key): [string, number, number] => [key, tiles[key].length, n]),
     ['footprint', tiles.footprint.length, n * FOOTPRINT_COORDS],
     ['embeddings', tiles.embeddings.length, n * dim],
   ];

@@ -23,17 +23,15 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
-import { MslensError, isAbortError, throwIfAborted } from '../errors.ts';
+import { fromFile } from 'geotiff';
+import { MslensError, throwIfAborted } from '../errors.ts';
 import { parseBandFileName, sceneFactsFromName, type BandFileName } from './band-file-names.ts';
-import { BAND_TABLE, MODEL_BANDS } from './band-table.ts';
-import { bandRasterError, tiffBandRaster, type BandRaster } from './band-raster.ts';
-import { checkNotTruncated } from './geotiff-source.ts';
+import { BAND_ORDER, BAND_TABLE, MODEL_BANDS } from './band-table.ts';
+import { openTiffBandRaster, type BandRaster } from './band-raster.ts';
 import { useNativeDeflate } from './native-deflate.ts';
-import { S2_BANDS, type BandName, type BandSource, type GeoTransform, type PixelWindow, type RasterInfo } from './types.ts';
+import { type BandName, type BandSource, type GeoTransform, type PixelWindow, type RasterInfo } from './types.ts';
 
 const TEN_M: readonly BandName[] = ['B02', 'B03', 'B04', 'B08'];
-const BAND_ORDER: readonly BandName[] = [...S2_BANDS, 'SCL'];
 
 export interface FoundBandFile extends BandFileName {
   name: string;
@@ -89,25 +87,6 @@ interface PlacedRaster {
   /** Rows interpolated along x, between the two passes of the separable resampling. */
   rows: Float32Array;
   scratchBusy: boolean;
-}
-
-async function openTiffFile(f: FoundBandFile, signal?: AbortSignal): Promise<BandRaster> {
-  let tiff: GeoTIFF;
-  let image: GeoTIFFImage;
-  try {
-    tiff = await fromFile(f.path, { signal } as never);
-    image = await tiff.getImage(0);
-  } catch (err) {
-    if (isAbortError(err)) throw err;
-    throw bandRasterError(f.path, (err as Error).message || 'it is not a TIFF file', err);
-  }
-  try {
-    await checkNotTruncated(f.path, image);
-    return await tiffBandRaster(tiff, image, f.band, f.path);
-  } catch (err) {
-    tiff.close?.();
-    throw err;
-  }
 }
 
 const near = (a: number, b: number, tol: number): boolean => Math.abs(a - b) <= tol;
@@ -188,7 +167,7 @@ export class BandFilesSource implements BandSource {
     try {
       for (const f of tiffs) {
         throwIfAborted(opts.signal);
-        rasters.push(await openTiffFile(f, opts.signal));
+        rasters.push(await openTiffBandRaster(() => fromFile(f.path, opts.signal), f.band, f.path, { file: f.path }));
       }
     } catch (err) {
       for (const r of rasters) r.close();

@@ -5,9 +5,9 @@
  */
 import { basename } from 'node:path';
 import type { GeoTIFF, GeoTIFFImage } from 'geotiff';
-import { MslensError } from '../errors.ts';
+import { MslensError, isAbortError } from '../errors.ts';
 import { makeBlockReader } from './block-reader.ts';
-import { SAMPLE_TYPES, acquisitionDate, geoTransform, imageCrs, radiometricOffset } from './geotiff-source.ts';
+import { SAMPLE_TYPES, acquisitionDate, checkNotTruncated, geoTransform, imageCrs, radiometricOffset } from './geotiff-source.ts';
 import type { BandName, Crs, GeoTransform, PixelWindow, SampleType } from './types.ts';
 
 export interface BandRaster {
@@ -31,6 +31,30 @@ export interface BandRaster {
 
 export function bandRasterError(label: string, why: string, cause?: unknown): MslensError {
   return new MslensError('SCENE_UNREADABLE', `${basename(label)} could not be read as a band raster: ${why.replace(/\.+$/, '')}. A scene's band files hold one Sentinel-2 band each.`, { path: label }, { cause });
+}
+
+export interface OpenTiffOptions {
+  /** The local file, checked for truncation (absent for remote files). */
+  file?: string;
+  /** The product's offset, overriding the file's own metadata. */
+  offset?: number;
+  /** A more specific error for a failure to open, or undefined for the general one. */
+  openError?: (err: unknown) => Error | undefined;
+}
+
+/** Opens a single-band GeoTIFF (`open` gives it: from a file or over HTTP) as a band raster; closed again on failure. */
+export async function openTiffBandRaster(open: () => Promise<GeoTIFF>, band: BandName, label: string, opts: OpenTiffOptions = {}): Promise<BandRaster> {
+  let tiff: GeoTIFF | undefined;
+  try {
+    tiff = await open();
+    const image = await tiff.getImage(0);
+    if (opts.file) await checkNotTruncated(opts.file, image);
+    return await tiffBandRaster(tiff, image, band, label, opts.offset);
+  } catch (err) {
+    tiff?.close?.();
+    if (err instanceof MslensError || isAbortError(err)) throw err;
+    throw opts.openError?.(err) ?? bandRasterError(label, (err as Error).message || 'it is not a TIFF file', err);
+  }
 }
 
 /** A single-band GeoTIFF (local or remote; geotiff.js does the fetching) as a band raster. */

@@ -32,6 +32,9 @@ export const BAND_TABLE: Record<SpectralBand, BandFacts> = {
 /** The ten bands of Llama3-MS-CLIP, also a common stack order. */
 export const MODEL_BANDS: readonly SpectralBand[] = ['B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B11', 'B12'];
 
+/** Every band a scene can hold, in product order (the SCL last): how bands are listed. */
+export const BAND_ORDER: readonly BandName[] = [...S2_BANDS, 'SCL'];
+
 /** Recognises "B2", "B02", "b8a", "Band 8A", "B04 (red)", "red", "SCL". */
 export function parseBandName(text: string): BandName | null {
   const t = text.trim().toLowerCase();

@@ -60,8 +60,9 @@ export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promi
     if (p) {
       cache.delete(key);
     } else {
-      p = img.getTileOrStrip(bx, by, s, decoder, signal).then((b) => b.data);
-      p.catch(() => cache.delete(key));
+      const fetched = img.getTileOrStrip(bx, by, s, decoder, signal).then((b) => b.data);
+      fetched.catch(() => { if (cache.get(key) === fetched) cache.delete(key); });
+      p = fetched;
     }
     cache.set(key, p);
     if (cache.size > capacity) cache.delete(cache.keys().next().value!);

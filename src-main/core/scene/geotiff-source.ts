@@ -91,7 +91,7 @@ export class GeoTiffSource implements BandSource {
     let tiff: GeoTIFF;
     let image: GeoTIFFImage;
     try {
-      tiff = await fromFile(path, { signal } as never);
+      tiff = await fromFile(path, signal);
       image = await tiff.getImage(0);
     } catch (err) {
       if (isAbortError(err)) throw err;

@@ -37,7 +37,7 @@ export const OPENERS: SceneOpener[] = [
 ];
 
 /** A scene location for the openers: a URL (STAC item) as it is, a path made absolute. */
-export const resolveSceneLocation = (p: string): string => resolveLocation(p);
+export { isHttpUrl, resolveLocation as resolveSceneLocation };
 
 async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isFile() ?? false;
@@ -66,5 +66,5 @@ export async function openScene(path: string, signal?: AbortSignal): Promise<Ban
     const what = 'has no Sentinel-2 band files. Open a GeoTIFF or COG stack of the scene, a SAFE product (the .SAFE folder or its .zip), or a folder with one file per band named like B02.tif, T33UUP_20240612T101031_B02_10m.jp2 or blue.tif (Earth Search names)';
     throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is a folder that ${what}.`, { path });
   }
-  throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is not a format mslens opens. Open a Sentinel-2 GeoTIFF or COG, or a SAFE product (the .SAFE folder or its .zip).`, { path });
+  throw new MslensError('SCENE_UNREADABLE', `${basename(path)} is not a format mslens opens. Open a Sentinel-2 GeoTIFF or COG, a SAFE product (the .SAFE folder or its .zip), or a STAC item (its .json file or URL).`, { path });
 }

@@ -14,7 +14,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { MslensError, throwIfAborted, type WireError } from '../errors.ts';
+import { MslensError, throwIfAborted, fromWireError } from '../errors.ts';
 import { spawnWorker } from '../worker-spawn.ts';
 import { openScene } from './open-scene.ts';
 import type { FromStripWorker, ToStripWorker } from './strip-protocol.ts';
@@ -148,7 +148,7 @@ function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], b
     const worker = spawnWorker(new URL('./strip-worker.ts', import.meta.url));
     worker.on('message', (msg: FromStripWorker) => {
       if (msg.type === 'opened') { opened++; pump(); return; }
-      if (msg.type === 'failed') { fail(wireError(msg.error)); return; }
+      if (msg.type === 'failed') { fail(fromWireError(msg.error)); return; }
       const slot = slots.get(msg.id)!;
       group.forEach((b, k) => { slot.buffers[b] = msg.buffers[k]; });
       slot.pending--;
@@ -208,6 +208,3 @@ function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], b
   };
 }
 
-function wireError(e: WireError): MslensError {
-  return new MslensError(e.code, e.message, e.detail);
-}

@@ -116,6 +116,10 @@ describe('reading a STAC item', () => {
     // The tile comes from the item id when no property gives it.
     expect(parseStacItem({ ...stac11Item(href), id: `S2A_T${TILE}_x` }, '/tmp/i.json').tile).toBe(TILE);
     expect(s11.tile).toBe(TILE);
+    // Local relative hrefs are %-decoded, and taken as written where a % is not an escape.
+    const local = parseStacItem(stac11Item((b) => (b === 'B02' ? './100%_B02.tif' : `./band%20${b}.tif`)), '/data/item.json');
+    expect(local.bands.find((b) => b.band === 'B02')?.href).toBe('/data/100%_B02.tif');
+    expect(local.bands.find((b) => b.band === 'B03')?.href).toBe('/data/band B03.tif');
   });
 
   test('the radiometric offset, and which rule decided it', () => {

@@ -29,19 +29,19 @@ export interface Jp2RasterOptions {
   date?: string;
   /** Georeferencing to use when the file carries none (the granule metadata of a SAFE product). */
   fallbackGeoref?: (width: number, height: number) => Georef | null;
-  /** Turns "why the file cannot be read" into the error the user sees. @default jp2Unreadable */
+  /** Turns "why the file cannot be read" (a phrase, no final period) into the error the user sees. @default jp2Unreadable */
   unreadable?: (label: string, why: string, cause?: unknown) => MslensError;
   /** Called for every codestream tile decoded (what the cache test counts). */
   onTileDecode?: (tile: number) => void;
 }
 
 /** A JPEG 2000 band file that cannot be read, with what to do about it. */
-export function jp2Unreadable(label: string, why: string, cause?: unknown): MslensError {
-  return new MslensError('SCENE_UNREADABLE', `${basename(label)} is not a readable JPEG 2000 band file: ${why.replace(/\.+$/, '')}. It may be damaged or cut off: download it again, or check it with \`gdalinfo\`.`, { path: label }, { cause });
+function jp2Unreadable(label: string, why: string, cause?: unknown): MslensError {
+  return new MslensError('SCENE_UNREADABLE', `${basename(label)} is not a readable JPEG 2000 band file: ${why}. It may be damaged or cut off: download it again, or check it with \`gdalinfo\`.`, { path: label }, { cause });
 }
 
 /** The phrase for a low-level failure, or null when the error is not about the file's bytes. */
-export function jp2Why(err: unknown): string | null {
+function jp2Why(err: unknown): string | null {
   if (err instanceof Jp2FormatError) return err.message;
   if (err instanceof TruncatedError) return `the file is cut off (${err.message})`;
   if (err instanceof J2kDecodeError) return `the JPEG 2000 decoder failed (${err.message})`;
@@ -63,6 +63,11 @@ interface CachedTile {
 export async function openJp2BandRaster(bytes: ByteRange, opts: Jp2RasterOptions): Promise<BandRaster> {
   const { label } = opts;
   const unreadable = opts.unreadable ?? jp2Unreadable;
+  /** A failure about the file's bytes as the user's error; anything else as it is. */
+  const described = (err: unknown): unknown => {
+    const why = jp2Why(err);
+    return why ? unreadable(label, why.replace(/\.+$/, ''), err) : err;
+  };
   let layout: CodestreamLayout;
   let georef: Georef | null;
   try {
@@ -74,9 +79,7 @@ export async function openJp2BandRaster(bytes: ByteRange, opts: Jp2RasterOptions
       ?? null;
   } catch (err) {
     await bytes.close();
-    const why = jp2Why(err);
-    if (why) throw unreadable(label, why, err);
-    throw err;
+    throw described(err);
   }
   if (!georef) {
     await bytes.close();
@@ -95,9 +98,7 @@ export async function openJp2BandRaster(bytes: ByteRange, opts: Jp2RasterOptions
       if (image.width !== r.width || image.height !== r.height) throw new J2kDecodeError(`tile ${t} decoded to ${image.width}×${image.height} pixels instead of ${r.width}×${r.height}`);
       return image.pixels;
     } catch (err) {
-      const why = jp2Why(err);
-      if (why) throw unreadable(label, why, err);
-      throw err;
+      throw described(err);
     }
   };
   const tile = (t: number): Promise<DecodedPixels> => {

@@ -12,8 +12,8 @@
  * TLM and PLM (lengths for all tiles) are left out of the main header; a codestream with
  * packed packet headers in the main header (PPM) cannot be split and is decoded whole.
  */
-import type { ByteRange } from './byte-range.ts';
-import { TruncatedError } from './byte-range.ts';
+import type { PixelWindow } from '../types.ts';
+import { TruncatedError, type ByteRange } from './byte-range.ts';
 
 /** Why a file is not a JPEG 2000 band mslens can read (a phrase: "it holds 3 components"). */
 export class Jp2FormatError extends Error {
@@ -233,14 +233,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 }
 
 /** A tile's rectangle in image pixels. */
-export interface TileRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export function tileRect(l: CodestreamLayout, tile: number): TileRect {
+export function tileRect(l: CodestreamLayout, tile: number): PixelWindow {
   const col = tile % l.tilesAcross;
   const row = Math.floor(tile / l.tilesAcross);
   const x0 = Math.max(l.tileX0 + col * l.tileWidth, l.x0);

@@ -27,7 +27,7 @@ export async function georefFromGeoJp2(tiff: Uint8Array, label: string): Promise
 const numbers = (text: string): number[] => text.trim().split(/[\s,]+/).map(Number);
 
 /** EPSG code from srsName forms: EPSG:32633, urn:ogc:def:crs:EPSG::32633, urn:…:EPSG:8.7:32633, …/EPSG/0/32633. */
-export function epsgOf(srsName: string): number | undefined {
+function epsgOf(srsName: string): number | undefined {
   const m = /EPSG(?:\/[\d.]+\/|:[\d.]*:|:)(\d+)\s*$/i.exec(srsName.trim());
   return m ? Number(m[1]) : undefined;
 }

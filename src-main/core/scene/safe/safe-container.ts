@@ -44,7 +44,7 @@ export async function safeFolderRoot(path: string): Promise<string | null> {
   return null;
 }
 
-export async function openSafeFolder(path: string): Promise<SafeContainer> {
+async function openSafeFolder(path: string): Promise<SafeContainer> {
   const root = (await safeFolderRoot(path)) ?? path;
   const files: string[] = [];
   const top = await list(root);
@@ -75,7 +75,7 @@ function zipUnreadable(path: string, err: ZipFormatError): MslensError {
   return new MslensError('SCENE_UNREADABLE', `${basename(path)} is not a readable zip archive: ${err.message}. ${err.truncated ? 'It looks cut off: download it again' : 'Download it again, or unzip it and open the .SAFE folder'}.`, { path }, { cause: err });
 }
 
-export async function openSafeZip(path: string): Promise<SafeContainer> {
+async function openSafeZip(path: string): Promise<SafeContainer> {
   let zip: ZipArchive;
   try {
     zip = await openZipArchive(path);

@@ -12,7 +12,8 @@ import { parseBandFileName, sceneFactsFromName } from '../band-file-names.ts';
 import { BandFilesSource, type BandFilesOptions } from '../band-files-source.ts';
 import type { BandRaster } from '../band-raster.ts';
 import { MODEL_BANDS } from '../band-table.ts';
-import { S2_BANDS, type BandName } from '../types.ts';
+import { BAND_ORDER } from '../band-table.ts';
+import type { BandName } from '../types.ts';
 import { openJp2BandRaster } from './jp2-band-raster.ts';
 import { PRODUCT_METADATA, openSafeContainer, safeFolderRoot, type SafeContainer } from './safe-container.ts';
 import { granuleGeoref, parseGranuleMetadata, parseProductMetadata, productRadiometricOffset, type GranuleMetadata } from './safe-metadata.ts';
@@ -25,25 +26,24 @@ export async function maybeSafeProduct(path: string): Promise<boolean> {
   return st.isDirectory() && (await safeFolderRoot(path)) !== null;
 }
 
-export interface ProductBandFile {
+interface ProductBandFile {
   band: BandName;
   /** Path relative to the product root. */
   rel: string;
   resolution?: number;
 }
 
-export interface ProductLayout {
+interface ProductLayout {
   metadata: string;
   granule: string;
   granuleMetadata?: string;
   bands: ProductBandFile[];
 }
 
-const order = (b: BandName): number => (b === 'SCL' ? S2_BANDS.length : S2_BANDS.indexOf(b));
 
 /** The bands present, in band order. */
 export function bandList(files: readonly { band: BandName }[]): BandName[] {
-  return [...new Set(files.map((f) => f.band))].sort((x, y) => order(x) - order(y));
+  return [...new Set(files.map((f) => f.band))].sort((x, y) => BAND_ORDER.indexOf(x) - BAND_ORDER.indexOf(y));
 }
 
 /**
@@ -62,7 +62,7 @@ function notSafe(path: string): MslensError {
 }
 
 /** Finds the product metadata, the one granule and its band files (finest resolution of each band). */
-export function productLayout(c: SafeContainer): ProductLayout {
+function productLayout(c: SafeContainer): ProductLayout {
   const name = basename(c.path);
   const metadata = c.files.find((f) => !f.includes('/') && PRODUCT_METADATA.test(f));
   if (!metadata) throw notSafe(c.path);
@@ -106,7 +106,7 @@ export async function openSafeProduct(path: string, opts: BandFilesOptions = {})
         offset: f.band === 'SCL' ? 0 : offset,
         nodata: md.nodata,
         fallbackGeoref: granule ? (w, h) => granuleGeoref(granule, w, h) : undefined,
-        unreadable: (file, why, cause) => new MslensError('SCENE_UNREADABLE', `${basename(file)} in ${name} is not a readable JPEG 2000 band file: ${why.replace(/\.+$/, '')}. The product is damaged or was not downloaded completely: download it again.`, { path: file }, { cause }),
+        unreadable: (file, why, cause) => new MslensError('SCENE_UNREADABLE', `${basename(file)} in ${name} is not a readable JPEG 2000 band file: ${why}. The product is damaged or was not downloaded completely: download it again.`, { path: file }, { cause }),
       }));
     }
     const fromNames = { ...sceneFactsFromName(md.productUri ?? ''), ...sceneFactsFromName(layout.granule) };

@@ -5,6 +5,7 @@
  * what may), and keeps fetched ranges in a byte-budgeted cache: the tile grid reads each COG
  * block row several times, one strip of tiles after the other.
  */
+import { setMaxListeners } from 'node:events';
 import { MslensError } from '../../errors.ts';
 import { ByteLru } from './byte-lru.ts';
 import { makeLimiter, type Limiter } from './limiter.ts';
@@ -37,7 +38,7 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 /** Options from the environment, over the defaults; explicit options win over both. */
-export function resolveHttpOptions(opts: HttpOptions = {}, env: NodeJS.ProcessEnv = process.env): Required<HttpOptions> {
+function resolveHttpOptions(opts: HttpOptions = {}, env: NodeJS.ProcessEnv = process.env): Required<HttpOptions> {
   const timeout = envNumber(env, 'MSLENS_HTTP_TIMEOUT');
   const cacheMb = envNumber(env, 'MSLENS_HTTP_CACHE_MB');
   return {
@@ -188,6 +189,7 @@ export class HttpClient {
   private wait(shared: Shared, signal?: AbortSignal): Promise<RangeResult> {
     shared.waiters++;
     if (!signal) return shared.promise;
+    manyListeners(signal);
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         if (--shared.waiters === 0) shared.ac.abort();
@@ -202,6 +204,7 @@ export class HttpClient {
   /** One request with the limiter, the timeout and the retries. */
   private async request<T>(url: string, headers: Record<string, string>, what: string, signal: AbortSignal | undefined, handle: (res: Response) => Promise<T>): Promise<T> {
     const { retries, retryDelayMs } = this.options;
+    if (signal) manyListeners(signal);
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw cancelled();
       let outcome: Attempt<T>;
@@ -256,4 +259,12 @@ export class HttpClient {
       signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/**
+ * Every block read of a strip listens on the caller's signal at the same time (dozens of them,
+ * each removed when its read ends): by design, not the leak Node's default limit of 10 warns of.
+ */
+function manyListeners(signal: AbortSignal): void {
+  setMaxListeners(0, signal);
 }

@@ -20,7 +20,16 @@ export function resolveHref(href: string, itemLocation: string): string {
   if (/^file:\/\//i.test(href)) return fileURLToPath(href);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(href)) return href;
   if (isHttpUrl(itemLocation)) return new URL(href, itemLocation).href;
-  return isAbsolute(href) ? href : resolve(dirname(itemLocation), decodeURIComponent(href));
+  return isAbsolute(href) ? href : resolve(dirname(itemLocation), decodePath(href));
+}
+
+/** A relative href's path with %-escapes decoded; as written when it is not valid escaping ("100%_B02.tif"). */
+function decodePath(href: string): string {
+  try {
+    return decodeURIComponent(href);
+  } catch {
+    return href;
+  }
 }
 
 /** A URL for messages and logs: without its query, which may hold a signature (SAS token). */

@@ -7,11 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
-import { MslensError, isAbortError } from '../../errors.ts';
-import { bandRasterError, tiffBandRaster, type BandRaster } from '../band-raster.ts';
+import { fromFile } from 'geotiff';
+import { MslensError } from '../../errors.ts';
+import { openTiffBandRaster, type BandRaster } from '../band-raster.ts';
 import { BandFilesSource, type BandFilesOptions } from '../band-files-source.ts';
-import { checkNotTruncated } from '../geotiff-source.ts';
 import { useNativeDeflate } from '../native-deflate.ts';
 import type { BandName, BandSource, PixelWindow, RasterInfo } from '../types.ts';
 import { HttpClient, type HttpOptions } from './http-range.ts';
@@ -77,7 +76,7 @@ function parseJson(text: string, location: string): unknown {
 const itemIds = new Map<string, string>();
 
 /** Reads and validates a STAC item. */
-export async function loadStacItem(location: string, client: HttpClient, signal?: AbortSignal): Promise<StacItem> {
+async function loadStacItem(location: string, client: HttpClient, signal?: AbortSignal): Promise<StacItem> {
   const item = parseStacItem(parseJson(await readItemText(location, client, signal), location), location);
   if (isHttpUrl(location)) {
     if (itemIds.size >= 1000) itemIds.delete(itemIds.keys().next().value!);
@@ -92,23 +91,13 @@ async function openAsset(a: StacBandAsset, item: StacItem, client: HttpClient, s
   if (!remote && /^[a-z][a-z0-9+.-]*:\/\//i.test(a.href)) {
     throw new MslensError('SCENE_UNREADABLE', `The ${what} is at ${a.href}, which mslens cannot read: it reads assets over http(s) or from local files. Use the item's https links (Earth Search gives them next to the s3:// ones) or download the bands.`, { item: item.id, asset: a.key });
   }
-  let tiff: GeoTIFF;
-  let image: GeoTIFFImage;
-  try {
-    tiff = remote ? await openRemoteTiff(client, a.href, what, signal) : await fromFile(a.href, signal);
-    image = await tiff.getImage(0);
-  } catch (err) {
-    if (err instanceof MslensError || isAbortError(err)) throw err;
-    if ((err as { code?: string }).code === 'ENOENT') throw new MslensError('NOT_FOUND', `The ${what} is not at ${a.href}: the file does not exist. Check the item's asset paths (relative ones are taken from the item's folder).`, { item: item.id, path: a.href });
-    throw bandRasterError(displayUrl(a.href), (err as Error).message || 'it is not a TIFF file', err);
-  }
-  try {
-    if (!remote) await checkNotTruncated(a.href, image);
-    return await tiffBandRaster(tiff, image, a.band, displayUrl(a.href), item.offset.offset);
-  } catch (err) {
-    tiff.close?.();
-    throw err;
-  }
+  return openTiffBandRaster(() => (remote ? openRemoteTiff(client, a.href, what, signal) : fromFile(a.href, signal)), a.band, displayUrl(a.href), {
+    file: remote ? undefined : a.href,
+    offset: item.offset.offset,
+    openError: (err) => ((err as { code?: string }).code === 'ENOENT'
+      ? new MslensError('NOT_FOUND', `The ${what} is not at ${a.href}: the file does not exist. Check the item's asset paths (relative ones are taken from the item's folder).`, { item: item.id, path: a.href })
+      : undefined),
+  });
 }
 
 export async function openStacItem(location: string, opts: StacOpenOptions = {}): Promise<StacItemSource> {

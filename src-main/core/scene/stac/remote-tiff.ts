@@ -9,7 +9,7 @@
  * "Request failed", and the user would lose the message that says what to do.
  */
 import { GeoTIFF } from 'geotiff';
-import { MslensError } from '../../errors.ts';
+import { MslensError, throwIfAborted } from '../../errors.ts';
 import type { HttpClient, RangeResult } from './http-range.ts';
 
 const SMALL_READ = 4096;
@@ -22,7 +22,7 @@ interface Slice {
   length: number;
 }
 
-export class HttpTiffSource {
+class HttpTiffSource {
   private whole: ArrayBuffer | null = null;
   private readonly blocks = new Map<number, Promise<ArrayBuffer>>();
 
@@ -55,7 +55,7 @@ export class HttpTiffSource {
   private async read(offset: number, length: number, signal?: AbortSignal): Promise<ArrayBuffer> {
     if (this.whole) return this.whole.slice(offset, offset + length);
     if (length > SMALL_READ) return this.take(await this.client.getRangeCached(this.url, offset, length, this.what, signal), offset, length);
-    if (signal?.aborted) throw new MslensError('CANCELLED', 'The operation was cancelled.');
+    throwIfAborted(signal);
     const first = Math.floor(offset / BLOCK);
     const last = Math.floor((offset + length - 1) / BLOCK);
     const missing: number[] = [];

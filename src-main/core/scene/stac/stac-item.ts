@@ -7,8 +7,8 @@
  */
 import { MslensError } from '../../errors.ts';
 import { parseBandFileName, sceneFactsFromName } from '../band-file-names.ts';
-import { BAND_TABLE } from '../band-table.ts';
-import { S2_BANDS, type BandName } from '../types.ts';
+import { BAND_ORDER, BAND_TABLE } from '../band-table.ts';
+import type { BandName } from '../types.ts';
 import { displayUrl, resolveHref } from './location.ts';
 import { decideOffset, type AssetScaling, type OffsetDecision } from './stac-offset.ts';
 
@@ -38,7 +38,6 @@ export interface StacItem {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const BAND_ORDER: readonly BandName[] = [...S2_BANDS, 'SCL'];
 
 function notAnItem(location: string, why: string): MslensError {
   return new MslensError('SCENE_UNREADABLE', `${displayUrl(location)} is not a STAC item: ${why}. mslens opens one Sentinel-2 STAC item (a GeoJSON Feature with stac_version and assets), as a .json file or by its URL, e.g. https://earth-search.aws.element84.com/v1/collections/sentinel-2-l2a/items/<id>.`, { path: displayUrl(location) });
