@@ -49,24 +49,29 @@ export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promi
     predictor: ((await fd.loadValue('Predictor')) as number | undefined) || 1,
   });
   const img = image as unknown as BlockImage;
-  // Decoded blocks of the last two block rows: a scene is read in strips top to bottom, and a
-  // strip shorter than a block (224 rows vs 256 or 512) needs the same block row again.
+  // Decoded blocks of at most two block rows, and none above the window being read: a scene is
+  // read in strips top to bottom, and a strip shorter than a block (224 rows vs 256 or 512)
+  // needs the same block row again.
   const across = Math.ceil(image.getWidth() / tw);
-  const cache = new Map<string, Promise<ArrayBuffer>>();
+  const cache = new Map<string, { by: number; data: Promise<ArrayBuffer> }>();
   const capacity = 2 * across * (planar === 2 ? spp : 1);
   const block = (bx: number, by: number, s: number, signal?: AbortSignal): Promise<ArrayBuffer> => {
     const key = `${bx},${by},${s}`;
-    let p = cache.get(key);
-    if (p) {
+    let hit = cache.get(key);
+    if (hit) {
       cache.delete(key);
     } else {
-      const fetched = img.getTileOrStrip(bx, by, s, decoder, signal).then((b) => b.data);
-      fetched.catch(() => { if (cache.get(key) === fetched) cache.delete(key); });
-      p = fetched;
+      const data = img.getTileOrStrip(bx, by, s, decoder, signal).then((b) => b.data);
+      hit = { by, data };
+      const entry = hit;
+      data.catch(() => { if (cache.get(key) === entry) cache.delete(key); });
     }
-    cache.set(key, p);
+    cache.set(key, hit);
     if (cache.size > capacity) cache.delete(cache.keys().next().value!);
-    return p;
+    return hit.data;
+  };
+  const dropAbove = (by0: number): void => {
+    for (const [key, e] of cache) if (e.by < by0) cache.delete(key);
   };
 
   return {
@@ -77,6 +82,7 @@ export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promi
       const bx1 = Math.floor((win.x + win.width - 1) / tw);
       const by0 = Math.floor(win.y / th);
       const by1 = Math.floor((win.y + win.height - 1) / th);
+      dropAbove(by0);
       const jobs: Promise<void>[] = [];
       const place = (bx: number, by: number, data: ArrayBuffer, only: number | null): void => {
         const v = makeView(data);
