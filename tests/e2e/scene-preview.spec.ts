@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 // The map shows every kind of scene in true colour, in web mode: a COG with overviews is read as
-// it is; a folder of per-band GeoTIFFs (made with GDAL from a real chip) gets a preview, and the
-// map canvas shows its imagery, not just the background; while a stack without overviews is
+// it is; a folder of per-band GeoTIFFs, a zipped SAFE product with JPEG 2000 bands and a STAC
+// item served over HTTP from 127.0.0.1 (all made with GDAL from a real chip) get a preview, and
+// the map canvas shows their imagery, not just the background; while a stack without overviews is
 // being prepared the map says so, and opening another scene cancels that preparation.
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeBandFiles, type BandFileFixtures } from '../fixtures/make-band-files.ts';
+import { makeSafeProducts } from '../fixtures/make-safe.ts';
+import { EARTH_SEARCH_ID, earthSearchItem, makeStacFixtures, startRangeServer, urlOf, writeItem, type RangeServer } from '../fixtures/make-stac.ts';
 import { demoScene, gdal } from '../helpers/harness.ts';
 import { sharedFixture } from '../helpers/shared-fixtures.ts';
 import { openBrowser, startWebMode, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
@@ -21,6 +24,9 @@ let cog: string;
 let demo: string;
 let web: WebMode;
 let b: BrowserSession;
+let safeZip: string;
+let stacUrl: string;
+let server: RangeServer;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mslens-e2e-preview-'));
@@ -28,6 +34,14 @@ beforeAll(async () => {
   cog = join(dir, 'chip-cog.tif');
   gdal('gdal_translate', ['-q', '-of', 'COG', '-co', 'BLOCKSIZE=64', '-co', 'COMPRESS=DEFLATE', CHIP, cog]);
   demo = (await demoScene(2240)).scenePath;
+  await mkdir(join(dir, 'safe'));
+  safeZip = makeSafeProducts(CHIP, join(dir, 'safe')).l2aZip;
+  const stacRoot = join(dir, 'stac');
+  await mkdir(stacRoot);
+  const st = makeStacFixtures(CHIP, stacRoot);
+  server = await startRangeServer(stacRoot);
+  const item = earthSearchItem((band) => urlOf(server, stacRoot, join(st.offsetBands, st.fileOf(band))));
+  stacUrl = urlOf(server, stacRoot, writeItem(join(stacRoot, 'items', `${EARTH_SEARCH_ID}.json`), item));
   // Not a first run: the app reopens the COG instead of writing the demo scene.
   home = join(dir, 'home');
   await mkdir(home);
@@ -38,6 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.close();
   await web?.stop();
+  await server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -121,6 +136,20 @@ describe('the map shows every kind of scene in true colour', () => {
     expect(b.errors).toEqual([]);
   });
 
+  test('a zipped SAFE product (JPEG 2000 bands) and a STAC item over HTTP get previews, and the map shows them', async () => {
+    const { page } = b;
+    for (const [scene, name, shot] of [[safeZip, basename(safeZip), 'preview-05-safe-zip'], [stacUrl, EARTH_SEARCH_ID, 'preview-06-stac-item']] as const) {
+      await openPath(page, scene);
+      await page.getByTestId('scene-card').getByText(name).waitFor({ timeout: 60_000 });
+      await expect.poll(() => imageryKind(page), { timeout: 60_000 }).toBe('preview');
+      await expect.poll(() => page.getByTestId('preview-status').count()).toBe(0);
+      await expectImagery(page);
+      await b.shot(shot);
+    }
+    expect(await previews()).toHaveLength(3);
+    expect(b.errors).toEqual([]);
+  });
+
   test('a stack without overviews shows "preparing" with progress; opening another scene cancels it', async () => {
     const { page } = b;
     await openPath(page, demo);
@@ -138,7 +167,7 @@ describe('the map shows every kind of scene in true colour', () => {
     await b.shot('preview-04-after-cancel');
     // The band folder's preview and this one; none for the cancelled demo, and no temporary files.
     const kinds = async (): Promise<string[]> => (await previews()).map((f) => (/^preview-[0-9a-f]{32}\.tif$/.test(f) ? 'preview' : f));
-    await expect.poll(kinds).toEqual(['preview', 'preview']);
+    await expect.poll(kinds).toEqual(['preview', 'preview', 'preview', 'preview']);
     expect(await page.getByTestId('scene-card').getByTestId('error').count()).toBe(0);
     expect(b.errors).toEqual([]);
   });
