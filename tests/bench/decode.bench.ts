@@ -1,7 +1,8 @@
 // Full-size per-band COGs (GDAL-made from the 10980² demo, the way Earth Search serves them: one
-// uint16 DEFLATE COG per band at its native 10/20/60 m resolution): decode-and-tile throughput
-// through mslens' strip reader next to `gdal_translate` decoding the same files on the same
-// cores, and end-to-end indexing with the built-in model. Each run is its own child process.
+// uint16 DEFLATE COG per band at its native 10/20/60 m resolution), and the same bands as
+// lossless JPEG 2000 (as in SAFE products, 1024² tiles): decode-and-tile throughput through
+// mslens' strip reader next to `gdal_translate` decoding the same files on the same cores, and
+// end-to-end indexing with the built-in model. Each run is its own child process.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -64,28 +65,51 @@ function pixels(path: string): number {
   return Number(m[1]) * Number(m[2]);
 }
 
+/** The model bands of a per-band COG folder as lossless JPEG 2000 (made once, cached). */
+function jp2Folder(cogs: string): string {
+  const folder = `${cogs}-jp2`;
+  const out = (b: string): string => join(folder, basename(bandFile(cogs, b)).replace(/\.tif$/, '.jp2'));
+  if (MODEL.every((b) => existsSync(out(b)))) return folder;
+  mkdirSync(folder, { recursive: true });
+  const t = performance.now();
+  for (const b of MODEL) {
+    const r = spawnSync('gdal_translate', ['-q', '-of', 'JP2OpenJPEG', '-co', 'QUALITY=100', '-co', 'REVERSIBLE=YES', '-co', 'BLOCKXSIZE=1024', '-co', 'BLOCKYSIZE=1024', bandFile(cogs, b), `${out(b)}.part.jp2`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`gdal_translate failed: ${r.stderr}`);
+    renameSync(`${out(b)}.part.jp2`, out(b));
+  }
+  report(`JPEG 2000 bands made with GDAL`, { seconds: (performance.now() - t) / 1000 });
+  return folder;
+}
+
+function compare(label: string, folder: string, files: string[], gdalSeconds: number, workers: number[]): void {
+  const sourceMp = files.reduce((s, f) => s + pixels(f), 0) / 1e6;
+  const gdalRate = sourceMp / gdalSeconds;
+  const mb = files.reduce((s, f) => s + statSync(f).size, 0) / 2 ** 20;
+  report(`gdal_translate ${files.length} ${label}`, { 'source MP': sourceMp, 'file MiB': mb, processes: os.availableParallelism(), seconds: gdalSeconds, 'MP/s': gdalRate });
+  for (const w of workers) {
+    const r = child('decode-scene.child.ts', [folder, String(w)]);
+    const rate = sourceMp / r.seconds;
+    report(`  decode-and-tile, ${r.workers ? `${r.workers} decode workers` : 'in one thread'}`, { tiles: r.tiles, seconds: r.seconds, 'MP/s': rate, 'vs GDAL': rate / gdalRate, 'peak RSS MiB': r.peakMiB });
+  }
+  const home = mkdtempSync(join(os.tmpdir(), 'mslens-bench-'));
+  try {
+    const r = child('index-scene.child.ts', [folder, home]);
+    report(`  index (built-in model)`, { tiles: r.tiles, 'tiles/s': r.tilesPerSecond, seconds: r.seconds, 'peak RSS MiB': r.peakMiB });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 export async function benchDecode(size: number): Promise<void> {
   if (spawnSync('gdalinfo', ['--version']).status !== 0) {
     console.log('decode bench skipped: gdal-bin is not installed');
     return;
   }
-  const folder = bandFolder(size);
-  const files = MODEL.map((b) => bandFile(folder, b));
-  const sourceMp = files.reduce((s, f) => s + pixels(f), 0) / 1e6;
-  const mb = files.reduce((s, f) => s + statSync(f).size, 0) / 2 ** 20;
   const cores = os.availableParallelism();
-  const gdalSeconds = await gdalDecode(files, cores);
-  report(`gdal_translate ${MODEL.length} band COGs ${size}²`, { 'source MP': sourceMp, 'file MiB': mb, processes: cores, seconds: gdalSeconds, 'MP/s': sourceMp / gdalSeconds });
-  for (const workers of [0, cores]) {
-    const r = child('decode-scene.child.ts', [folder, String(workers)]);
-    const rate = sourceMp / r.seconds;
-    report(`decode-and-tile, ${workers ? `${workers} decode workers` : 'in one thread'}`, { tiles: r.tiles, seconds: r.seconds, 'MP/s': rate, 'vs GDAL': rate / (sourceMp / gdalSeconds), 'peak RSS MiB': r.peakMiB });
-  }
-  const home = mkdtempSync(join(os.tmpdir(), 'mslens-bench-'));
-  try {
-    const r = child('index-scene.child.ts', [folder, home]);
-    report(`index per-band COGs ${size}² (built-in model)`, { tiles: r.tiles, 'tiles/s': r.tilesPerSecond, seconds: r.seconds, 'peak RSS MiB': r.peakMiB });
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
+  const cogs = bandFolder(size);
+  const cogFiles = MODEL.map((b) => bandFile(cogs, b));
+  compare(`band COGs ${size}²`, cogs, cogFiles, await gdalDecode(cogFiles, cores), [0, cores]);
+  const jp2 = jp2Folder(cogs);
+  const jp2Files = MODEL.map((b) => join(jp2, basename(bandFile(cogs, b)).replace(/\.tif$/, '.jp2')));
+  compare(`band JPEG 2000s ${size}²`, jp2, jp2Files, await gdalDecode(jp2Files, cores), [cores]);
 }
