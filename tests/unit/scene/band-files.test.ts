@@ -5,19 +5,16 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fromFile } from 'geotiff';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { defaultBuiltInModelsDir } from '../../../src-main/core/app-paths.ts';
 import { sceneIdOf } from '../../../src-main/core/index/build-index.ts';
 import { readIndexFile } from '../../../src-main/core/index/index-store.ts';
-import { openPreprocessor } from '../../../src-main/core/models/preprocess.ts';
-import { findModel } from '../../../src-main/core/models/registry.ts';
 import { parseBandFileName, sceneFactsFromName } from '../../../src-main/core/scene/band-file-names.ts';
 import { BandFilesSource, type FileRead } from '../../../src-main/core/scene/band-files-source.ts';
 import { BAND_TABLE } from '../../../src-main/core/scene/band-table.ts';
 import { GeoTiffSource } from '../../../src-main/core/scene/geotiff-source.ts';
 import { openScene } from '../../../src-main/core/scene/open-scene.ts';
-import type { BandSource } from '../../../src-main/core/scene/types.ts';
 import { makeBandFiles, STEM, TILE, type BandFileFixtures } from '../../fixtures/make-band-files.ts';
 import { gdal, makeHarness, type Harness } from '../../helpers/harness.ts';
+import { inputDiffs, modelInput } from '../../helpers/model-input.ts';
 import { sharedFixture } from '../../helpers/shared-fixtures.ts';
 
 let h: Harness;
@@ -53,20 +50,6 @@ describe('band file names', () => {
   });
 });
 
-/** The model input (the preprocessing graph's output) for the scene's first 224×224 tile. */
-async function modelInput(source: BandSource): Promise<{ pixels: Float32Array; bands: readonly string[]; plane: number }> {
-  const { manifest } = await findModel({ builtIn: defaultBuiltInModelsDir(), installed: join(dir, 'no-models') }, 'mslens-spectral');
-  const pre = await openPreprocessor(manifest, source.info, 224);
-  try {
-    const strips = await source.readWindow({ x: 0, y: 0, width: 224, height: 224 }, pre.bands);
-    const raw = new Float32Array(pre.bands.length * 224 * 224);
-    strips.forEach((s, b) => raw.set(s, b * 224 * 224));
-    const { pixels, inputSize } = await pre.run(raw, 1);
-    return { pixels: pixels.slice(), bands: pre.bands, plane: inputSize * inputSize };
-  } finally {
-    await pre.close();
-  }
-}
 
 describe('a folder of per-band COGs', () => {
   test('opens with band identity, date and tile from the names, on the 10 m grid', async () => {
@@ -96,17 +79,7 @@ describe('a folder of per-band COGs', () => {
     await stack.close();
     await folder.close();
     expect(b.bands).toEqual(a.bands);
-    const stats: Record<string, { max: number; mean: number }> = {};
-    a.bands.forEach((band, k) => {
-      let max = 0;
-      let sum = 0;
-      for (let i = k * a.plane; i < (k + 1) * a.plane; i++) {
-        const d = Math.abs(a.pixels[i] - b.pixels[i]);
-        max = Math.max(max, d);
-        sum += d;
-      }
-      stats[band] = { max, mean: sum / a.plane };
-    });
+    const stats = inputDiffs(a, b);
     // Measured (model input units, i.e. standard deviations of the model's normalisation), first
     // tile of 282D_485L_3_3: 10 m bands 0; 20 m bands max 0.087–0.097, mean 0.0048–0.0063
     // (B05 0.087/0.0049, B06 0.096/0.0058, B07 0.092/0.0062, B8A 0.092/0.0063, B11 0.097/0.0051,

@@ -5,11 +5,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { defaultBuiltInModelsDir } from '../../../src-main/core/app-paths.ts';
 import { sceneIdOf } from '../../../src-main/core/index/build-index.ts';
 import { readIndexFile } from '../../../src-main/core/index/index-store.ts';
-import { openPreprocessor } from '../../../src-main/core/models/preprocess.ts';
-import { findModel } from '../../../src-main/core/models/registry.ts';
 import type { BandFilesSource } from '../../../src-main/core/scene/band-files-source.ts';
 import { BAND_TABLE } from '../../../src-main/core/scene/band-table.ts';
 import { GeoTiffSource } from '../../../src-main/core/scene/geotiff-source.ts';
@@ -19,10 +16,11 @@ import { openJp2BandRaster } from '../../../src-main/core/scene/safe/jp2-band-ra
 import { parseProductMetadata, productRadiometricOffset } from '../../../src-main/core/scene/safe/safe-metadata.ts';
 import { zipCacheDir } from '../../../src-main/core/scene/safe/zip-entries.ts';
 import { sceneKey } from '../../../src-main/core/scene/scene-key.ts';
-import type { BandName, BandSource } from '../../../src-main/core/scene/types.ts';
+import type { BandName } from '../../../src-main/core/scene/types.ts';
 import { TILE } from '../../fixtures/make-band-files.ts';
 import { makeSafeProducts, type SafeFixtures } from '../../fixtures/make-safe.ts';
 import { gdalPython, makeHarness, type Harness } from '../../helpers/harness.ts';
+import { modelInput } from '../../helpers/model-input.ts';
 import { sharedFixture } from '../../helpers/shared-fixtures.ts';
 
 let h: Harness;
@@ -49,20 +47,6 @@ const variants = (): [string, string][] => [
   ['L2A zip (stored)', fx.l2aZip], ['L2A zip (deflated)', fx.l2aZipDeflated], ['plain folder of JP2 bands', fx.jp2Folder],
 ];
 
-/** The model input (the preprocessing graph's output) for the scene's first 224×224 tile. */
-async function modelInput(source: BandSource): Promise<{ pixels: Float32Array; bands: readonly string[]; plane: number }> {
-  const { manifest } = await findModel({ builtIn: defaultBuiltInModelsDir(), installed: join(dir, 'no-models') }, 'mslens-spectral');
-  const pre = await openPreprocessor(manifest, source.info, 224);
-  try {
-    const strips = await source.readWindow(FULL, pre.bands);
-    const raw = new Float32Array(pre.bands.length * 224 * 224);
-    strips.forEach((s, b) => raw.set(s, b * 224 * 224));
-    const { pixels, inputSize } = await pre.run(raw, 1);
-    return { pixels: pixels.slice(), bands: pre.bands, plane: inputSize * inputSize };
-  } finally {
-    await pre.close();
-  }
-}
 
 /** How many values differ (vitest's toEqual is slow on big typed arrays). */
 function mismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {

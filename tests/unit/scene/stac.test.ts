@@ -8,12 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { defaultBuiltInModelsDir } from '../../../src-main/core/app-paths.ts';
 import { MslensError } from '../../../src-main/core/errors.ts';
 import { sceneIdOf } from '../../../src-main/core/index/build-index.ts';
 import { readIndexFile } from '../../../src-main/core/index/index-store.ts';
-import { openPreprocessor } from '../../../src-main/core/models/preprocess.ts';
-import { findModel } from '../../../src-main/core/models/registry.ts';
 import { BAND_TABLE } from '../../../src-main/core/scene/band-table.ts';
 import { BandFilesSource } from '../../../src-main/core/scene/band-files-source.ts';
 import { GeoTiffSource } from '../../../src-main/core/scene/geotiff-source.ts';
@@ -21,13 +18,14 @@ import { openScene } from '../../../src-main/core/scene/open-scene.ts';
 import { sceneKey } from '../../../src-main/core/scene/scene-key.ts';
 import { openStacItem, type StacItemSource } from '../../../src-main/core/scene/stac/open-stac-item.ts';
 import { parseStacItem } from '../../../src-main/core/scene/stac/stac-item.ts';
-import type { BandName, BandSource } from '../../../src-main/core/scene/types.ts';
+import type { BandName } from '../../../src-main/core/scene/types.ts';
 import { TILE } from '../../fixtures/make-band-files.ts';
 import {
   EARTH_SEARCH_ID, ITEM_DATE, PC_ID, STAC11_ID, closedPort, earthSearchItem, makeStacFixtures, planetaryItem, stac11Item,
   startRangeServer, urlOf, writeItem, type RangeServer, type StacFixtures,
 } from '../../fixtures/make-stac.ts';
 import { REPO, makeHarness, type Harness } from '../../helpers/harness.ts';
+import { inputDiffs, modelInput } from '../../helpers/model-input.ts';
 import { sharedFixture } from '../../helpers/shared-fixtures.ts';
 
 const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
@@ -62,30 +60,7 @@ afterAll(async () => {
 });
 beforeEach(() => server?.reset());
 
-/** The model input (the preprocessing graph's output) for the scene's first 224×224 tile. */
-async function modelInput(source: BandSource): Promise<{ pixels: Float32Array; bands: readonly string[]; plane: number }> {
-  const { manifest } = await findModel({ builtIn: defaultBuiltInModelsDir(), installed: join(dir, 'no-models') }, 'mslens-spectral');
-  const pre = await openPreprocessor(manifest, source.info, 224);
-  try {
-    const strips = await source.readWindow({ x: 0, y: 0, width: 224, height: 224 }, pre.bands);
-    const raw = new Float32Array(pre.bands.length * 224 * 224);
-    strips.forEach((s, b) => raw.set(s, b * 224 * 224));
-    const { pixels, inputSize } = await pre.run(raw, 1);
-    return { pixels: pixels.slice(), bands: pre.bands, plane: inputSize * inputSize };
-  } finally {
-    await pre.close();
-  }
-}
 
-/** Per band, the largest and the mean absolute difference of two model inputs. */
-function diffs(a: Awaited<ReturnType<typeof modelInput>>, b: typeof a): Record<string, { max: number; mean: number }> {
-  return Object.fromEntries(a.bands.map((band, k) => {
-    let max = 0;
-    let sum = 0;
-    for (let i = k * a.plane; i < (k + 1) * a.plane; i++) { const d = Math.abs(a.pixels[i] - b.pixels[i]); max = Math.max(max, d); sum += d; }
-    return [band, { max, mean: sum / a.plane }];
-  }));
-}
 
 /** The planes' bytes, one after the other (toEqual on typed arrays of this size takes seconds). */
 const bytesOf = (planes: Float32Array[]): Buffer => Buffer.concat(planes.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
@@ -197,8 +172,8 @@ describe('a STAC item as a scene', () => {
       const got = await modelInput(s);
       await s.close();
       expect(got.bands).toEqual(ref.bands);
-      const vsStack = diffs(ref, got);
-      const vsFolder = diffs(folder, got);
+      const vsStack = inputDiffs(ref, got);
+      const vsFolder = inputDiffs(folder, got);
       for (const band of ref.bands) {
         const what = `${where} ${band}`;
         // Against the same band files read from disk: the same input. Items over the +1000
