@@ -75,7 +75,7 @@ describe('exportGeoJson', () => {
     const refs = new Map((await h.ok('openIndex', { index })).tiles.map((t) => [t.tile, t]));
     const facts = (id: string) => {
       const t = refs.get(id)!;
-      return { date: '2024-06-12', mgrs_tile: null, valid_fraction: t.validFraction, cloud_fraction: t.cloudFraction, shadow_fraction: t.shadowFraction, snow_fraction: t.snowFraction, nodata_fraction: t.nodataFraction };
+      return { date: '2024-06-12', mgrs_tile: '33UUP', valid_fraction: t.validFraction, cloud_fraction: t.cloudFraction, shadow_fraction: t.shadowFraction, snow_fraction: t.snowFraction, nodata_fraction: t.nodataFraction };
     };
     expect(r.featureCollection!.features.map((f) => f.properties)).toEqual([
       { tile: 'r002c002', row: 2, col: 2, scene_id: 'demo-s2l2a-2240', model_id: 'mslens-spectral', ...facts('r002c002'), query: 'water', score: 1, rank: 1 },
