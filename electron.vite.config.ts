@@ -14,6 +14,7 @@ const api = resolve(root, 'src-main/core/api.ts');
 const WORKERS = {
   'embed-worker': resolve(root, 'src-main/core/index/embed-worker.ts'),
   'scene-preview-worker': resolve(root, 'src-main/core/app/scene-preview-worker.ts'),
+  'strip-worker': resolve(root, 'src-main/core/scene/strip-worker.ts'),
 };
 
 /**
