@@ -44,8 +44,6 @@ const need = (p: Parsed, i: number, what: string): string => {
 const fmt = (v: number, d = 3): string => v.toFixed(d);
 const bbox = (b: number[]): string => b.map((v) => v.toFixed(5)).join(',');
 const pct = (v: number): string => `${Math.round(v * 100)} %`;
-/** Only the flags given, so a setting not named keeps its value. */
-const given = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** "skipped 12 (8 cloudy > 50 %, 4 nodata)". */
 function skippedText(r: IndexSummary): string {
@@ -76,6 +74,9 @@ function sceneList(tiles: readonly TileRef[]): string {
 const define = <N extends OpName>(c: Command<N>): Command<N> => c;
 
 export type AnyCommand = { [N in OpName]: Command<N> }[OpName];
+
+/** One embedding as a line: its first values and its length. */
+const embeddingLine = (label: string, e: number[]): string => `${label}: [${e.slice(0, 4).map((v) => v.toFixed(4)).join(', ')}, …] (${e.length} values)`;
 
 export const COMMANDS: Record<string, AnyCommand> = {
   demo: define({
@@ -178,7 +179,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     summary: 'change the default model, the execution provider, the image-encoder precision (fp32 = the exact reference) and the cloud threshold of indexing',
     flags: { model: 'string', provider: 'string', precision: 'string', 'max-cloud': 'string' },
     op: 'updateSettings',
-    toArg: (p) => given({ defaultModel: str(p.flags.model), provider: str(p.flags.provider) as never, precision: str(p.flags.precision) as never, maxCloud: num(p.flags['max-cloud'], 'max-cloud') }),
+    toArg: (p) => ({ defaultModel: str(p.flags.model), provider: str(p.flags.provider) as never, precision: str(p.flags.precision) as never, maxCloud: num(p.flags['max-cloud'], 'max-cloud') }),
     human: (r) => `default model ${r.models.find((m) => m.isDefault)?.id ?? '?'}, provider ${r.providers.preference} (running: ${r.providers.active ?? '?'}), precision ${r.precision}, max cloud ${pct(r.maxCloud)}`,
   }),
   'embed text': define({
@@ -188,7 +189,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     op: 'embedText',
     toArg: (p) => ({ model: str(p.flags.model), texts: p.positionals }),
     json: (r) => ({ model: r.modelId, items: r.items }),
-    human: (r) => r.items.map((it) => `${JSON.stringify(it.text)}: [${it.embedding.slice(0, 4).map((v) => v.toFixed(4)).join(', ')}, …] (${it.embedding.length} values)`).join('\n'),
+    human: (r) => r.items.map((it) => embeddingLine(JSON.stringify(it.text), it.embedding)).join('\n'),
   }),
   'embed image': define({
     usage: 'mslens embed image [--model ID] FILE.tif [FILE.tif ...]',
@@ -197,7 +198,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     op: 'embedImage',
     toArg: (p) => ({ model: str(p.flags.model), files: p.positionals }),
     json: (r) => ({ model: r.modelId, items: r.items }),
-    human: (r) => r.items.map((it) => `${it.file}: [${it.embedding.slice(0, 4).map((v) => v.toFixed(4)).join(', ')}, …] (${it.embedding.length} values)`).join('\n'),
+    human: (r) => r.items.map((it) => embeddingLine(it.file, it.embedding)).join('\n'),
   }),
   'models list': define({
     usage: 'mslens models list',

@@ -9,14 +9,13 @@ import { makeTileGrid } from '../../src-main/core/tiles/tile-grid.ts';
 const [scene, workersArg] = process.argv.slice(2);
 const source = await openScene(scene);
 const info = source.info;
-await source.close();
 const grid = makeTileGrid(info, { size: 224, stride: 224 });
 const stripWidth = (grid.cols - 1) * grid.stride + grid.size;
 const windows = Array.from({ length: grid.rows }, (_, row) => ({ x: 0, y: row * grid.stride, width: stripWidth, height: grid.size }));
 const per = MODEL_BANDS.length * grid.size * grid.size;
 const batch = new Float32Array(32 * per);
 const t = performance.now();
-const reader = await openStripReader(scene, windows, MODEL_BANDS, { workers: workersArg === undefined ? undefined : Number(workersArg) });
+const reader = await openStripReader(scene, windows, MODEL_BANDS, { workers: workersArg === undefined ? undefined : Number(workersArg), source });
 const workers = reader.workers;
 let tiles = 0;
 let s: Strip | null;
@@ -25,5 +24,6 @@ while ((s = await reader.next())) {
   reader.release(s);
 }
 await reader.close();
+await source.close();
 const seconds = (performance.now() - t) / 1000;
 console.log(JSON.stringify({ tiles, seconds, workers, gridMegapixels: (stripWidth * grid.rows * grid.size) / 1e6, peakMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));

@@ -22,14 +22,15 @@ export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'o
     },
 
     async openScene(arg, ctx) {
-      const source = await openScene(resolveSceneLocation(arg.path), ctx.signal);
+      const path = resolveSceneLocation(arg.path);
+      const source = await openScene(path, ctx.signal);
       try {
         const i = source.info;
         const grid = makeTileGrid(i, { size: arg.tile, stride: arg.stride });
         const t = i.transform;
         const bbox = footprintBbox(makeFootprinter(i.crs, t)({ x: 0, y: 0, width: i.width, height: i.height }))!;
         return {
-          path: resolveSceneLocation(arg.path), sceneId: sceneIdOf(arg.path), width: i.width, height: i.height, bands: [...i.bands],
+          path, sceneId: sceneIdOf(arg.path), width: i.width, height: i.height, bands: [...i.bands],
           sampleType: i.sampleType, nodata: i.nodata, crs: i.crs, transform: [...t],
           bbox,
           date: i.date ?? null, mgrsTile: i.tile ?? null, radiometricOffset: i.radiometricOffset,

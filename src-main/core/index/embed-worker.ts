@@ -81,7 +81,7 @@ async function run(job: EmbedJob): Promise<void> {
 
     const stripWidth = (grid.cols - 1) * grid.stride + grid.size;
     const windows = Array.from({ length: grid.rows }, (_, row) => ({ x: 0, y: row * grid.stride, width: stripWidth, height: grid.size }));
-    const reader = await openStripReader(job.scenePath, windows, readBands);
+    const reader = await openStripReader(job.scenePath, windows, readBands, { source });
     try {
       for (let next = await reader.next(); next; next = await reader.next()) {
         checkCancelled();

@@ -44,6 +44,8 @@ export interface StripReaderOptions {
   /** Strips decoded ahead of the consumer. @default 2 */
   ahead?: number;
   signal?: AbortSignal;
+  /** The scene, already open in this thread: read from here and left open (its owner closes it). */
+  source?: BandSource;
 }
 
 /**
@@ -61,11 +63,12 @@ export function shareBands(costs: readonly number[], workers: number): number[][
 }
 
 export async function openStripReader(scenePath: string, windows: readonly PixelWindow[], bands: readonly BandName[], opts: StripReaderOptions = {}): Promise<StripReader> {
-  const source = await openScene(scenePath, opts.signal);
+  const source = opts.source ?? (await openScene(scenePath, opts.signal));
+  const owned = !opts.source;
   const workers = Math.min(opts.workers ?? availableParallelism(), bands.length);
-  if (!source.bandCost || workers < 2 || windows.length < 2) return localStripReader(source, windows, bands, opts.signal);
+  if (!source.bandCost || workers < 2 || windows.length < 2) return localStripReader(source, owned, windows, bands, opts.signal);
   const groups = shareBands(bands.map((b) => source.bandCost!(b)), workers);
-  await source.close();
+  if (owned) await source.close();
   return pooledStripReader(scenePath, windows, bands, groups, Math.max(1, opts.ahead ?? 2), opts.signal);
 }
 
@@ -73,7 +76,7 @@ function planeLength(windows: readonly PixelWindow[]): number {
   return windows.reduce((m, w) => Math.max(m, w.width * w.height), 0);
 }
 
-function localStripReader(source: BandSource, windows: readonly PixelWindow[], bands: readonly BandName[], signal?: AbortSignal): StripReader {
+function localStripReader(source: BandSource, owned: boolean, windows: readonly PixelWindow[], bands: readonly BandName[], signal?: AbortSignal): StripReader {
   const len = planeLength(windows);
   const free: Float32Array[][] = [];
   const take = (): Float32Array[] => free.pop() ?? bands.map(() => new Float32Array(len));
@@ -102,7 +105,7 @@ function localStripReader(source: BandSource, windows: readonly PixelWindow[], b
     },
     async close() {
       await pending?.catch(() => {});
-      await source.close();
+      if (owned) await source.close();
     },
   };
 }

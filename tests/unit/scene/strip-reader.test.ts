@@ -91,6 +91,23 @@ describe('strip reader', () => {
     }
   }, 120_000);
 
+  test('a source already open is read from in this thread and left open', async () => {
+    const windows = strips(2240, 2240, 3);
+    const source = await openScene(demo);
+    try {
+      const reader = await openStripReader(demo, windows, BANDS, { source });
+      expect(reader.workers).toBe(0);
+      const first = await reader.next();
+      const want = await direct(demo, windows.slice(0, 1));
+      first!.planes.forEach((p, b) => expect(sameBytes(p, want[0][b])).toBe(true));
+      await reader.close();
+      // Still open: the owner reads on and closes it.
+      expect((await source.readWindow(windows[1], ['B02']))[0].length).toBe(windows[1].width * windows[1].height);
+    } finally {
+      await source.close();
+    }
+  }, 60_000);
+
   test('a scene that cannot be opened fails with its error', async () => {
     await expect(openStripReader(join(dir, 'missing.tif'), strips(224, 224, 4), BANDS, { workers: 2 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
