@@ -2,28 +2,20 @@
  * Find similar, refined as in Earth Index: positive examples (the first is the anchor) and
  * negative ones; every change re-scores the index, which takes milliseconds.
  */
-import type { SearchResult } from '$api';
 import { messageOf } from '../lib/api-client';
-import { defaultThreshold, scoreRange } from './search.svelte';
+import { defaultThreshold, noIndexMessage, RankedTiles, scoreRange } from './ranked-tiles.svelte';
 import type { Session } from './session.svelte';
 
-export class SimilarState {
+export class SimilarState extends RankedTiles {
   readonly #session: Session;
   positives = $state<string[]>([]);
   negatives = $state<string[]>([]);
   /** What a map click adds. */
   mark = $state<'positive' | 'negative'>('positive');
-  topK = $state(20);
-  threshold = $state(0);
-  opacity = $state(1);
-  result = $state.raw<SearchResult | null>(null);
-  running = $state(false);
-  error = $state<string | null>(null);
-  range = $derived(scoreRange(this.result?.allScores));
-  hits = $derived((this.result?.results ?? []).filter((h) => h.score >= this.threshold));
   #seq = 0;
 
   constructor(session: Session) {
+    super();
     this.#session = session;
   }
 
@@ -60,7 +52,7 @@ export class SimilarState {
   async run(): Promise<void> {
     const s = this.#session;
     if (!s.index) {
-      this.error = s.scene ? 'Index the scene first: click “Index scene” above.' : 'Open a scene first.';
+      this.error = noIndexMessage(s);
       return;
     }
     if (this.positives.length === 0) {
