@@ -29,6 +29,7 @@ import { parseBandFileName, sceneFactsFromName, type BandFileName } from './band
 import { BAND_ORDER, BAND_TABLE, MODEL_BANDS } from './band-table.ts';
 import { openTiffBandRaster, type BandRaster } from './band-raster.ts';
 import { useNativeDeflate } from './native-deflate.ts';
+import { planAxis, resampleWindow, ringSize } from './resample.ts';
 import { type BandName, type BandSource, type GeoTransform, type PixelWindow, type RasterInfo } from './types.ts';
 
 const TEN_M: readonly BandName[] = ['B02', 'B03', 'B04', 'B08'];
@@ -79,14 +80,18 @@ export interface SceneFacts {
   radiometricOffset?: number;
 }
 
+/** Buffers of one resampled read: the source window, and the resampler's row ring. */
+interface Scratch {
+  src: Float32Array;
+  ring: Float32Array;
+}
+
 interface PlacedRaster {
   r: BandRaster;
   /** True when the raster is on the scene grid itself (read as is). */
   onGrid: boolean;
-  scratch: Float32Array;
-  /** Rows interpolated along x, between the two passes of the separable resampling. */
-  rows: Float32Array;
-  scratchBusy: boolean;
+  /** Scratch buffers not in use: one per concurrent read, kept for the next windows. */
+  spare: Scratch[];
 }
 
 const near = (a: number, b: number, tol: number): boolean => Math.abs(a - b) <= tol;
@@ -94,48 +99,6 @@ const near = (a: number, b: number, tol: number): boolean => Math.abs(a - b) <= 
 function sameGrid(a: { width: number; height: number; transform: GeoTransform }, b: typeof a): boolean {
   const tol = Math.abs(b.transform[1]) * 1e-6;
   return a.width === b.width && a.height === b.height && a.transform.every((v, i) => near(v, b.transform[i], tol));
-}
-
-/** Per output pixel along one axis: the two source taps (window-local) and the weight of the second. */
-interface AxisPlan {
-  start: number;
-  count: number;
-  lo: Int32Array;
-  hi: Int32Array;
-  w: Float32Array;
-}
-
-/**
- * Maps output pixels first..first+n-1 (origin o, pixel size d) onto a source axis (origin so,
- * pixel size sd, n pixels): u = (o + (i + ½)·d − so)/sd − ½, clamped to the edge pixels.
- */
-function planAxis(first: number, n: number, o: number, d: number, so: number, sd: number, size: number, nearest: boolean): AxisPlan {
-  const lo = new Int32Array(n);
-  const hi = new Int32Array(n);
-  const w = new Float32Array(n);
-  const clamp = (k: number): number => (k < 0 ? 0 : k >= size ? size - 1 : k);
-  for (let k = 0; k < n; k++) {
-    const u = (o + (first + k + 0.5) * d - so) / sd - 0.5;
-    if (nearest) {
-      lo[k] = hi[k] = clamp(Math.floor(u + 0.5));
-      continue;
-    }
-    const f = Math.floor(u);
-    lo[k] = clamp(f);
-    hi[k] = clamp(f + 1);
-    w[k] = u - f;
-  }
-  let min = Infinity;
-  let max = -Infinity;
-  for (let k = 0; k < n; k++) {
-    min = Math.min(min, lo[k], hi[k]);
-    max = Math.max(max, lo[k], hi[k]);
-  }
-  for (let k = 0; k < n; k++) {
-    lo[k] -= min;
-    hi[k] -= min;
-  }
-  return { start: min, count: max - min + 1, lo, hi, w };
 }
 
 export class BandFilesSource implements BandSource {
@@ -257,7 +220,7 @@ export class BandFilesSource implements BandSource {
     };
     for (const f of rasters) if (byBand.get(f.band) !== f) f.close();
     const bands = new Map<BandName, PlacedRaster>();
-    for (const [b, r] of byBand) bands.set(b, { r, onGrid: sameGrid(r, ref), scratch: new Float32Array(0), rows: new Float32Array(0), scratchBusy: false });
+    for (const [b, r] of byBand) bands.set(b, { r, onGrid: sameGrid(r, ref), spare: [] });
     return new BandFilesSource(info, new Map([...byBand].map(([b, r]) => [b, r.label])), bands, opts.onFileRead);
   }
 
@@ -296,18 +259,14 @@ export class BandFilesSource implements BandSource {
       const py = planAxis(win.y, win.height, y0, dy, sy0, sdy, r.height, nearest);
       const sw = px.count;
       const need = sw * py.count;
-      // The source window buffer is kept per raster for the next window, unless another read is using it.
-      const own = !f.scratchBusy;
-      const rowsNeed = py.count * win.width;
-      if (own && f.scratch.length < need) f.scratch = new Float32Array(need);
-      if (own && f.rows.length < rowsNeed) f.rows = new Float32Array(rowsNeed);
-      if (own) f.scratchBusy = true;
+      const scratch = f.spare.pop() ?? { src: new Float32Array(0), ring: new Float32Array(0) };
+      if (scratch.src.length < need) scratch.src = new Float32Array(need);
+      if (scratch.ring.length < ringSize(win.width)) scratch.ring = new Float32Array(ringSize(win.width));
       try {
-        const src = await this.readRaster(f, { x: px.start, y: py.start, width: sw, height: py.count }, signal, own ? f.scratch.subarray(0, need) : undefined);
-        if (r.nodata === null || src.indexOf(r.nodata) < 0) resampleSeparable(src, sw, px, py, out, win.width, own ? f.rows.subarray(0, rowsNeed) : new Float32Array(rowsNeed));
-        else resample(src, sw, px, py, out, win.width, r.nodata, outNodata);
+        const src = await this.readRaster(f, { x: px.start, y: py.start, width: sw, height: py.count }, signal, scratch.src.subarray(0, need));
+        resampleWindow(src, sw, px, py, out, win.width, scratch.ring, r.nodata, outNodata);
       } finally {
-        if (own) f.scratchBusy = false;
+        f.spare.push(scratch);
       }
       return out;
     }));
@@ -315,67 +274,5 @@ export class BandFilesSource implements BandSource {
 
   async close(): Promise<void> {
     for (const f of this.bands.values()) f.r.close();
-  }
-}
-
-/**
- * Bilinear interpolation as two passes (along x over the source rows, then along y), for a
- * source window without nodata: about half the work of four taps per output pixel. Equal taps
- * (nearest) reduce to copies.
- */
-function resampleSeparable(src: Float32Array, sw: number, px: AxisPlan, py: AxisPlan, out: Float32Array, ow: number, rows: Float32Array): void {
-  const { lo: xl, hi: xh, w: xw } = px;
-  for (let r = 0; r < py.count; r++) {
-    const s = r * sw;
-    const d = r * ow;
-    for (let i = 0; i < ow; i++) {
-      const a = src[s + xl[i]];
-      rows[d + i] = a + (src[s + xh[i]] - a) * xw[i];
-    }
-  }
-  for (let j = 0; j < py.lo.length; j++) {
-    const r0 = py.lo[j] * ow;
-    const r1 = py.hi[j] * ow;
-    const fy = py.w[j];
-    const o = j * ow;
-    if (fy === 0 || r0 === r1) {
-      out.set(rows.subarray(r0, r0 + ow), o);
-      continue;
-    }
-    for (let i = 0; i < ow; i++) {
-      const a = rows[r0 + i];
-      out[o + i] = a + (rows[r1 + i] - a) * fy;
-    }
-  }
-}
-
-/** Bilinear (or, with equal taps, nearest) interpolation of a source window onto the output window, leaving nodata taps out. */
-function resample(src: Float32Array, sw: number, px: AxisPlan, py: AxisPlan, out: Float32Array, ow: number, nodata: number | null, outNodata: number | null): void {
-  const oh = py.lo.length;
-  for (let j = 0; j < oh; j++) {
-    const r0 = py.lo[j] * sw;
-    const r1 = py.hi[j] * sw;
-    const fy = py.w[j];
-    const o = j * ow;
-    for (let i = 0; i < ow; i++) {
-      const c0 = px.lo[i];
-      const c1 = px.hi[i];
-      const fx = px.w[i];
-      const v00 = src[r0 + c0];
-      const v01 = src[r0 + c1];
-      const v10 = src[r1 + c0];
-      const v11 = src[r1 + c1];
-      if (nodata === null || (v00 !== nodata && v01 !== nodata && v10 !== nodata && v11 !== nodata)) {
-        out[o + i] = (v00 * (1 - fx) + v01 * fx) * (1 - fy) + (v10 * (1 - fx) + v11 * fx) * fy;
-        continue;
-      }
-      // Leave nodata taps out and renormalise the rest.
-      const w00 = v00 === nodata ? 0 : (1 - fx) * (1 - fy);
-      const w01 = v01 === nodata ? 0 : fx * (1 - fy);
-      const w10 = v10 === nodata ? 0 : (1 - fx) * fy;
-      const w11 = v11 === nodata ? 0 : fx * fy;
-      const wsum = w00 + w01 + w10 + w11;
-      out[o + i] = wsum > 0 ? (v00 * w00 + v01 * w01 + v10 * w10 + v11 * w11) / wsum : (outNodata ?? nodata);
-    }
   }
 }

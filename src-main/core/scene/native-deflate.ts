@@ -34,8 +34,10 @@ class NativeDeflateDecoder extends BaseDecoder {
 
   override async decodeBlock(buffer: ArrayBufferLike): Promise<ArrayBufferLike> {
     const out = await inflateAsync(new Uint8Array(buffer), { chunkSize: this.chunkSize });
-    // Large outputs own their ArrayBuffer; only pooled small ones need a copy.
-    if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) return out.buffer;
+    // A block fills the start of its own chunk: the chunk is returned as it is, slack included
+    // (readers index within the block). Copying it out would double the bytes allocated per block.
+    // Only small outputs from Node's shared buffer pool are copied.
+    if (out.byteOffset === 0) return out.buffer;
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
   }
 }
