@@ -17,6 +17,8 @@ export interface Command<N extends OpName = OpName> {
   flags: Record<string, 'string' | 'boolean'>;
   op: N;
   toArg(p: Parsed): Arg<N>;
+  /** Flags whose operation field has another name (field → flag); others are the field in kebab case. */
+  flagFor?: Record<string, string>;
   /** Reshapes the result for --json, where the CLI promises a format. */
   json?(r: Result<N>): unknown;
   human(r: Result<N>): string;
@@ -176,6 +178,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
   }),
   settings: define({
     usage: 'mslens settings [--model ID] [--provider auto|cpu|cuda|dml|coreml] [--precision auto|fp32] [--max-cloud 0.5]',
+    flagFor: { defaultModel: 'model' },
     summary: 'change the default model, the execution provider, the image-encoder precision (fp32 = the exact reference) and the cloud threshold of indexing',
     flags: { model: 'string', provider: 'string', precision: 'string', 'max-cloud': 'string' },
     op: 'updateSettings',

@@ -10,7 +10,8 @@ import { extname } from 'node:path';
 import type { Handlers, OpName, Reply } from '../core/api.ts';
 import { defaultBuiltInModelsDir } from '../core/app-paths.ts';
 import { resolveDataHome } from '../core/data-home.ts';
-import { dispatch } from '../core/dispatch.ts';
+import { argumentError, dispatch } from '../core/dispatch.ts';
+import type { WireError } from '../core/errors.ts';
 import { createHandlers } from '../core/handlers/index.ts';
 import { isHttpUrl } from '../core/scene/open-scene.ts';
 import { COMMANDS, UsageError, type AnyCommand, type Parsed } from './commands.ts';
@@ -54,6 +55,16 @@ async function confirmLicence(arg: Record<string, unknown>, io: CliIo, install: 
   const answer = await rl.question('Accept this licence and install? [y/N] ');
   rl.close();
   return /^y(es)?$/i.test(answer.trim()) ? true : 'The licence was not accepted; nothing was installed.';
+}
+
+/** A bad argument is named by the flag it came from (`--max-cloud`), not its operation field (`maxCloud`). */
+function inFlagTerms(error: WireError, command: AnyCommand): string {
+  const field = error.detail.field;
+  if (error.code !== 'BAD_ARGUMENT' || typeof field !== 'string') return error.message;
+  const top = field.split('.')[0];
+  const flag = command.flagFor?.[top] ?? top.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  if (!Object.hasOwn(command.flags, flag) || !error.message.startsWith(`${field}: `)) return error.message;
+  return `--${flag} ${error.message.slice(field.length + 2)}`;
 }
 
 export interface CliIo {
@@ -111,6 +122,9 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     // INDEX given as a scene: index it first with the default model (the cache makes this free
     // the second time). A query that model cannot embed is refused before, not after, indexing.
     if (arg.index !== undefined) {
+      // Flags are checked before a scene is indexed, not after.
+      const early = argumentError(command.op, { ...arg, index: 'index.parquet' });
+      if (early) return fail(inFlagTerms(early, command), 1);
       const given = Array.isArray(arg.index) ? (arg.index as string[]) : [arg.index as string];
       const isScene = (p: string): boolean => isHttpUrl(p) || SCENE_EXT.has(extname(p).toLowerCase()) || statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
       if (command.op === 'search' && typeof arg.text === 'string' && arg.text.trim() && given.some(isScene)) {
@@ -132,7 +146,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       arg = { ...arg, acceptLicence: true };
     }
     const reply = await call(command.op, arg);
-    if (!reply.ok) return fail(reply.error.message, 1);
+    if (!reply.ok) return fail(inFlagTerms(reply.error, command), 1);
     const value = reply.value as never;
     io.stdout.write(parsed.json ? `${JSON.stringify(command.json ? command.json(value) : value)}\n` : `${command.human(value)}\n`);
     return 0;

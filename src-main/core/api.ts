@@ -23,11 +23,13 @@ export type { SceneImagery };
 
 const op = <I, O>(input: z.ZodType<I>, kind: 'call' | 'job' = 'call') => ({ input, kind, output: undefined as unknown as O });
 
-const path = z.string().min(1, 'a path is required');
-const tileIdSchema = z.string().regex(/^(?:[^/]+\/)?r\d{3,}c\d{3,}$/, 'tile ids look like r003c007 (or SCENE/r003c007 in a collection)');
+const path = z.string().min(1, 'needs a path');
+const tileIdSchema = z.string().regex(/^(?:[^/]+\/)?r\d{3,}c\d{3,}$/, 'takes a tile id like r003c007 (SCENE/r003c007 in a collection)');
 /** One index file, or several searched as one collection. */
 const indexes = z.union([path, z.array(path).min(1).max(1000)]);
-const topK = z.number().int().min(1).max(10000);
+const topK = z.number().int('takes a whole number from 1 to 10000').min(1, 'takes a whole number from 1 to 10000').max(10000, 'takes a whole number from 1 to 10000');
+const modelId = z.string().min(1, 'needs a non-empty id');
+const fraction = z.number().min(0, 'takes a fraction from 0 to 1').max(1, 'takes a fraction from 0 to 1');
 const geojson = path.optional();
 
 export interface ModelSummary {
@@ -169,28 +171,28 @@ export const api = {
     z.object({ path, tile: z.number().int().optional(), stride: z.number().int().optional() }).strict()),
   /** `maxCloud`: tiles with a larger SCL cloud fraction are skipped (default from the settings, 0.5). */
   buildIndex: op<{ scene: string; model?: string; tile?: number; stride?: number; minValid?: number; maxCloud?: number; out?: string }, IndexSummary>(
-    z.object({ scene: path, model: z.string().min(1).optional(), tile: z.number().int().optional(), stride: z.number().int().optional(), minValid: z.number().min(0).max(1).optional(), maxCloud: z.number().min(0, 'maxCloud is a fraction from 0 to 1').max(1, 'maxCloud is a fraction from 0 to 1').optional(), out: path.optional() }).strict(), 'job'),
+    z.object({ scene: path, model: modelId.optional(), tile: z.number().int().optional(), stride: z.number().int().optional(), minValid: fraction.optional(), maxCloud: fraction.optional(), out: path.optional() }).strict(), 'job'),
   openIndex: op<{ index: string }, IndexSummary & { tiles: TileRef[] }>(z.object({ index: path }).strict()),
   search: op<{ index: string | string[]; text: string; topK?: number; threshold?: number; allScores?: boolean; geojson?: string }, SearchResult>(
-    z.object({ index: indexes, text: z.string().trim().min(1, 'the query is empty: type what to look for, e.g. "water"'), topK: topK.optional(), threshold: z.number().min(-1).max(1).optional(), allScores: z.boolean().optional(), geojson }).strict()),
+    z.object({ index: indexes, text: z.string().trim().min(1, 'the query is empty: type what to look for, e.g. "water"'), topK: topK.optional(), threshold: z.number().min(-1, 'takes a score from -1 to 1').max(1, 'takes a score from -1 to 1').optional(), allScores: z.boolean().optional(), geojson }).strict()),
   classify: op<{ index: string | string[]; classes: string[]; geojson?: string }, ClassifyResult>(
-    z.object({ index: indexes, classes: z.array(z.string().trim().min(1)).min(2, 'give at least two classes').max(100), geojson }).strict()),
+    z.object({ index: indexes, classes: z.array(z.string().trim().min(1, 'has an empty class name')).min(2, 'takes at least two classes').max(100), geojson }).strict()),
   similar: op<{ index: string | string[]; tile: string; positive?: string[]; negative?: string[]; topK?: number; allScores?: boolean; geojson?: string }, SearchResult>(
     z.object({ index: indexes, tile: tileIdSchema, positive: z.array(tileIdSchema).optional(), negative: z.array(tileIdSchema).optional(), topK: topK.optional(), allScores: z.boolean().optional(), geojson }).strict()),
   // — models —
   /** Downloads a catalogue model (progress, resume, checksum), converts it and installs it. Needs the licence accepted. */
   installModel: op<{ id: string; acceptLicence?: boolean; url?: string; file?: string }, ModelSummary>(
-    z.object({ id: z.string().min(1), acceptLicence: z.boolean().optional(), url: z.string().url().optional(), file: path.optional() }).strict(), 'job'),
+    z.object({ id: modelId, acceptLicence: z.boolean().optional(), url: z.string().url().optional(), file: path.optional() }).strict(), 'job'),
   /** Converts a local open_clip checkpoint + config into an installed model. */
   importModel: op<{ checkpoint: string; config: string; id: string; name?: string }, ModelSummary>(
     z.object({ checkpoint: path, config: path, id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'model ids are lower-case letters, digits, ".", "_" and "-"'), name: z.string().min(1).max(200).optional() }).strict(), 'job'),
   embedText: op<{ model?: string; texts: string[] }, EmbedTextResult>(
-    z.object({ model: z.string().min(1).optional(), texts: z.array(z.string().max(10_000)).min(1, 'give at least one text').max(10_000) }).strict()),
+    z.object({ model: modelId.optional(), texts: z.array(z.string().max(10_000)).min(1, 'give at least one text').max(10_000) }).strict()),
   embedImage: op<{ model?: string; files: string[] }, EmbedImageResult>(
-    z.object({ model: z.string().min(1).optional(), files: z.array(path).min(1, 'give at least one image file').max(10_000) }).strict()),
+    z.object({ model: modelId.optional(), files: z.array(path).min(1, 'give at least one image file').max(10_000) }).strict()),
   /** The default model, the execution-provider preference, the image-encoder precision and the default cloud threshold. */
   updateSettings: op<{ defaultModel?: string; provider?: 'auto' | 'cuda' | 'dml' | 'coreml' | 'cpu'; precision?: 'auto' | 'fp32'; maxCloud?: number }, ModelsList>(
-    z.object({ defaultModel: z.string().min(1).optional(), provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).optional(), precision: z.enum(['auto', 'fp32']).optional(), maxCloud: z.number().min(0).max(1).optional() }).strict()
+    z.object({ defaultModel: modelId.optional(), provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'cpu']).optional(), precision: z.enum(['auto', 'fp32']).optional(), maxCloud: fraction.optional() }).strict()
       .refine((s) => Object.keys(s).length > 0, 'name a setting to change: defaultModel, provider, precision or maxCloud')),
   // — app —
   /** Stops a running job (see core/jobs.ts): every call runs under the job id its caller gave. */

@@ -3,19 +3,24 @@
  * and return a Reply that crosses any boundary (IPC, HTTP, CLI) as plain data.
  */
 import { api, type Arg, type Handlers, type OpContext, type OpName, type Reply, type Result } from './api.ts';
-import { MslensError, toWireError } from './errors.ts';
+import { MslensError, toWireError, type WireError } from './errors.ts';
 
 export function isOpName(name: string): name is OpName {
   return Object.hasOwn(api, name);
 }
 
+/** The argument's first problem against api.ts, or null when it is valid. */
+export function argumentError(name: OpName, raw: unknown): WireError | null {
+  const parsed = api[name].input.safeParse(raw ?? {});
+  if (parsed.success) return null;
+  const issue = parsed.error.issues[0];
+  const field = issue.path.join('.');
+  return { code: 'BAD_ARGUMENT', message: field ? `${field}: ${issue.message}` : issue.message, detail: { op: name, ...(field ? { field } : {}) } };
+}
+
 export async function dispatch<N extends OpName>(handlers: Handlers, name: N, raw: unknown, ctx: OpContext = {}, log: (err: unknown) => void = (e) => console.error(e)): Promise<Reply<Result<N>>> {
   const parsed = api[name].input.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-    return { ok: false, error: { code: 'BAD_ARGUMENT', message: `${where}${issue.message}`, detail: { op: name } } };
-  }
+  if (!parsed.success) return { ok: false, error: argumentError(name, raw)! };
   try {
     const handler = handlers[name] as (arg: Arg<N>, ctx: OpContext) => Promise<Result<N>>;
     return { ok: true, value: await handler(parsed.data as Arg<N>, ctx) };

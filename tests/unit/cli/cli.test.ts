@@ -41,7 +41,7 @@ describe('mslens', () => {
     expect(r.stdout).toMatch(/date 2024-06-12, .*cloud, shadow and snow fractions from its SCL layer/);
     const bad = mslens('index', scene, '--max-cloud', '2');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/maxCloud is a fraction from 0 to 1/);
+    expect(bad.stderr).toBe('mslens: --max-cloud takes a fraction from 0 to 1\n');
   });
 
   test('search prints each hit with its date, score and cloud fraction', () => {
@@ -98,6 +98,21 @@ describe('mslens', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/mslens models install llama3-ms-clip/);
     expect(r.stderr).not.toMatch(/Embedding tiles/);
+  });
+
+  test('a bad flag is refused before a new scene is indexed, and named as the flag', () => {
+    const fresh = join(home, 'not-indexed-either.tif');
+    for (const [args, message] of [
+      [['search', fresh, 'water', '--top-k', '0'], 'mslens: --top-k takes a whole number from 1 to 10000'],
+      [['search', fresh, 'water', '--threshold', '3'], 'mslens: --threshold takes a score from -1 to 1'],
+      [['classify', fresh, '--classes', 'water'], 'mslens: --classes takes at least two classes'],
+      [['similar', fresh, '--tile', 'tile-7'], 'mslens: --tile takes a tile id like r003c007 (SCENE/r003c007 in a collection)'],
+      [['settings', '--model', ''], 'mslens: --model needs a non-empty id'],
+    ] as [string[], string][]) {
+      const r = mslens(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toBe(`${message}\n`); // no "Embedding tiles" first
+    }
   });
 
   test.each([

@@ -20,12 +20,12 @@ afterAll(() => h.cleanup());
 const BAD: Record<OpName, [unknown, RegExp]> = {
   listModels: [{ extra: 1 }, /unrecognized key/i],
   makeDemo: [{ size: 50 }, /size/],
-  openScene: [{ path: '' }, /path is required/],
+  openScene: [{ path: '' }, /path: needs a path/],
   buildIndex: [{ scene: 'x.tif', minValid: 2 }, /minValid/],
   openIndex: [{}, /index/],
   search: [{ index: 'a.parquet', text: '' }, /query is empty/],
   classify: [{ index: 'a.parquet', classes: ['water'] }, /at least two classes/],
-  similar: [{ index: 'a.parquet', tile: 'tile-7' }, /tile ids look like/],
+  similar: [{ index: 'a.parquet', tile: 'tile-7' }, /takes a tile id like r003c007/],
   installModel: [{ id: 'llama3-ms-clip', url: 'not a url' }, /url/i],
   importModel: [{ checkpoint: 'a.pt', config: 'c.json', id: 'Bad Id' }, /lower-case/],
   embedText: [{ texts: [] }, /at least one text/],
@@ -35,9 +35,9 @@ const BAD: Record<OpName, [unknown, RegExp]> = {
   cancelJob: [{ jobId: 'x' }, /job id/],
   appState: [{ extra: 1 }, /unrecognized key/i],
   saveAppState: [{ recent: { queries: [''] } }, /queries/],
-  sceneStretch: [{ path: '' }, /path is required/],
-  sceneImagery: [{ path: '' }, /path is required/],
-  exportGeoJson: [{ index: 'a.parquet', features: [{ tile: 'tile-7', properties: {} }] }, /tile ids look like/],
+  sceneStretch: [{ path: '' }, /path: needs a path/],
+  sceneImagery: [{ path: '' }, /path: needs a path/],
+  exportGeoJson: [{ index: 'a.parquet', features: [{ tile: 'tile-7', properties: {} }] }, /takes a tile id like r003c007/],
   chooseFile: [{ purpose: 'scene', defaultName: '../x' }, /a file name, not a path/],
 };
 

@@ -90,7 +90,7 @@ describe('indexing a scene with an SCL layer', () => {
     expect(again).toMatchObject({ cached: true, path: cloudy.path, tilesSkippedCloudy: 3 });
 
     const bad = await h.call('buildIndex', { scene: fx.folder, maxCloud: 1.5 });
-    expect(!bad.ok && bad.error).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/maxCloud is a fraction from 0 to 1/) });
+    expect(!bad.ok && bad.error).toMatchObject({ code: 'BAD_ARGUMENT', message: 'maxCloud: takes a fraction from 0 to 1', detail: { field: 'maxCloud' } });
   });
 
   test('the settings hold the default threshold', async () => {
