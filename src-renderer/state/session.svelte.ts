@@ -19,6 +19,9 @@ export interface TaskState {
   tilesPerSecond?: number;
   etaSeconds?: number | null;
   provider?: string;
+  /** Tiles skipped so far: SCL cloud above the threshold, too little valid data. */
+  skippedCloudy?: number;
+  skippedNodata?: number;
   job: Job<unknown> | null;
 }
 
@@ -234,9 +237,10 @@ export class Session {
     await this.task?.job?.cancel();
   }
 
-  private progress(p: { message: string; done: number; total: number; tilesPerSecond?: number; etaSeconds?: number | null; provider?: string }): void {
+  private progress(p: { message: string; done: number; total: number; tilesPerSecond?: number; etaSeconds?: number | null; provider?: string; skippedCloudy?: number; skippedNodata?: number }): void {
     if (!this.task) return;
-    this.task = { ...this.task, message: p.message, done: p.done, total: p.total, tilesPerSecond: p.tilesPerSecond, etaSeconds: p.etaSeconds, provider: p.provider };
+    const { message, done, total, tilesPerSecond, etaSeconds, provider, skippedCloudy, skippedNodata } = p;
+    this.task = { ...this.task, message, done, total, tilesPerSecond, etaSeconds, provider, skippedCloudy, skippedNodata };
   }
 
   async remember(recent: Partial<RecentItems>): Promise<void> {

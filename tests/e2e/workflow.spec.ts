@@ -61,6 +61,12 @@ describe('web mode, first run to export', () => {
           }
         }
       }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+      const skipped = new Set<string>();
+      (window as unknown as { skippedSeen: Set<string> }).skippedSeen = skipped;
+      setInterval(() => {
+        const t = document.querySelector('[data-testid="task-skipped"]')?.textContent;
+        if (t) skipped.add(t.trim());
+      }, 20);
     });
     await page.getByTestId('build-index').click();
     await page.getByTestId('cancel-task').waitFor();
@@ -86,6 +92,9 @@ describe('web mode, first run to export', () => {
     const values = new Set(await page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen));
     const moving = [...values].filter((v) => v > 0 && v < 100);
     expect(moving.length, `progress values seen: ${[...values].join(', ')}`).toBeGreaterThanOrEqual(2);
+    // The demo's big cloud is skipped while indexing runs, and the card says so as it happens.
+    const skipped = await page.evaluate(() => [...(window as unknown as { skippedSeen: Set<string> }).skippedSeen]);
+    expect(skipped).toContain('skipped so far: 1 cloudy');
     expect(stats).toMatch(/\d+\/100 tiles\s+[\d.]+ tiles\/s\s+ETA \d/);
     await page.getByTestId('index-card').getByText('Indexed').waitFor();
     await expect.poll(() => page.getByTestId('index-state').innerText()).toMatch(/Indexed/);
