@@ -9,8 +9,10 @@
  * interleaved blocks between workers would decode them twice).
  *
  * Memory is bounded by the buffer sets: `ahead` strips are in flight or waiting, each one set of
- * Float32Array planes (bands × window) that travels to the workers and back without copying and
- * is reused once the consumer releases it.
+ * Float32Array planes (bands × window) reused once the consumer releases it. The pool's planes
+ * are SharedArrayBuffers that the workers write into: transferring fresh ArrayBuffers to a
+ * worker for every strip made V8 count each as new external memory and run a full garbage
+ * collection per strip in every worker (a fifth of the pool's CPU time).
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -111,14 +113,14 @@ function localStripReader(source: BandSource, owned: boolean, windows: readonly 
 }
 
 interface Slot {
-  buffers: ArrayBuffer[];
+  buffers: SharedArrayBuffer[];
   /** Worker parts still to come back. */
   pending: number;
 }
 
 function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], bands: readonly BandName[], groups: number[][], ahead: number, signal?: AbortSignal): StripReader {
   const len = planeLength(windows);
-  const free: ArrayBuffer[][] = [];
+  const free: SharedArrayBuffer[][] = [];
   const slots = new Map<number, Slot>();
   const waiting = new Map<number, (strip: Strip) => void>();
   let failure: MslensError | null = null;
@@ -135,7 +137,7 @@ function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], b
     for (const r of rejects) r(err);
     rejects = [];
   };
-  const toStrip = (index: number, buffers: ArrayBuffer[]): Strip => {
+  const toStrip = (index: number, buffers: SharedArrayBuffer[]): Strip => {
     const window = windows[index];
     const n = window.width * window.height;
     return { index, window, planes: buffers.map((b) => new Float32Array(b, 0, n)) };
@@ -153,7 +155,6 @@ function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], b
       if (msg.type === 'opened') { opened++; pump(); return; }
       if (msg.type === 'failed') { fail(fromWireError(msg.error)); return; }
       const slot = slots.get(msg.id)!;
-      group.forEach((b, k) => { slot.buffers[b] = msg.buffers[k]; });
       slot.pending--;
       const resolveStrip = waiting.get(msg.id);
       const strip = resolveStrip ? ready(msg.id) : null;
@@ -172,11 +173,10 @@ function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], b
     while (!failure && !closed && opened === pool.length && dispatched < windows.length && inFlight < ahead) {
       const id = dispatched++;
       inFlight++;
-      const buffers = free.pop() ?? bands.map(() => new ArrayBuffer(len * 4));
+      const buffers = free.pop() ?? bands.map(() => new SharedArrayBuffer(len * 4));
       slots.set(id, { buffers, pending: groups.length });
       groups.forEach((group, g) => {
-        const part = group.map((b) => buffers[b]);
-        pool[g].postMessage({ type: 'read', id, window: windows[id], bands: group.map((b) => bands[b]), buffers: part } satisfies ToStripWorker, part);
+        pool[g].postMessage({ type: 'read', id, window: windows[id], bands: group.map((b) => bands[b]), buffers: group.map((b) => buffers[b]) } satisfies ToStripWorker);
       });
     }
   }
@@ -199,7 +199,7 @@ function pooledStripReader(scenePath: string, windows: readonly PixelWindow[], b
       });
     },
     release(strip) {
-      free.push(strip.planes.map((p) => p.buffer as ArrayBuffer));
+      free.push(strip.planes.map((p) => p.buffer as SharedArrayBuffer));
       inFlight--;
       pump();
     },

@@ -7,7 +7,7 @@ import type { BandSource } from './types.ts';
 
 const port = parentPort!;
 let source: Promise<BandSource> | null = null;
-const post = (msg: FromStripWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
+const post = (msg: FromStripWorker): void => port.postMessage(msg);
 
 port.on('message', (msg: ToStripWorker) => {
   if (msg.type === 'open') {
@@ -22,7 +22,7 @@ port.on('message', (msg: ToStripWorker) => {
     .then((planes) => {
       // readWindow fills `into` in place; a source that returned other arrays is copied back.
       planes.forEach((p, k) => { if (p.buffer !== buffers[k]) into[k].set(p); });
-      post({ type: 'strip', id, buffers }, buffers);
+      post({ type: 'strip', id });
     })
-    .catch((err: unknown) => post({ type: 'failed', id, error: toWireError(err), buffers }, buffers));
+    .catch((err: unknown) => post({ type: 'failed', id, error: toWireError(err) }));
 });
