@@ -13,6 +13,11 @@ export function formatEta(seconds: number | null | undefined): string {
   return `${m} min ${Math.round(seconds - 60 * m)} s`;
 }
 
+/** "1 tile", "2,401 tiles". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${formatInt(n)} ${n === 1 ? one : many}`;
+}
+
 export function formatInt(n: number): string {
   return n.toLocaleString('en-US');
 }

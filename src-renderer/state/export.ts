@@ -5,6 +5,7 @@
  */
 import type { ExportFeature } from '$api';
 import { messageOf } from '../lib/api-client';
+import { count } from '../lib/format';
 import type { ClassifyState } from './classify.svelte';
 import type { SearchState } from './search.svelte';
 import type { Session } from './session.svelte';
@@ -61,11 +62,11 @@ export async function exportResults(src: ExportSources): Promise<void> {
       const choice = await session.api.call('chooseFile', { purpose: 'export', defaultName: what.name });
       if (!choice.path) return;
       const r = await session.api.call('exportGeoJson', { index: index.path, features: what.features, out: choice.path });
-      session.notify(`Exported ${r.count} tiles to ${r.path}`);
+      session.notify(`Exported ${count(r.count, 'tile')} to ${r.path}`);
     } else {
       const r = await session.api.call('exportGeoJson', { index: index.path, features: what.features });
       download(what.name, `${JSON.stringify(r.featureCollection)}\n`);
-      session.notify(`Exported ${r.count} tiles as ${what.name}`);
+      session.notify(`Exported ${count(r.count, 'tile')} as ${what.name}`);
     }
   } catch (err) {
     session.errors = { ...session.errors, export: messageOf(err) };

@@ -144,6 +144,10 @@ describe('the map shows every kind of scene in true colour', () => {
       await expect.poll(() => imageryKind(page), { timeout: 60_000 }).toBe('preview');
       await expect.poll(() => page.getByTestId('preview-status').count()).toBe(0);
       await expectImagery(page);
+      // A one-tile chip is counted in the singular.
+      expect(await page.getByTestId('scene-card').innerText()).toMatch(/1 × 224 px \(1 row, 1 col\)/);
+      expect(await page.getByTestId('index-card').innerText()).toMatch(/Embeds its tile once/);
+      expect(await page.getByTestId('status-bar').innerText()).toMatch(/1 tile\b/);
       await b.shot(shot);
     }
     expect(await previews()).toHaveLength(3);
