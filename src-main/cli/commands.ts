@@ -46,6 +46,7 @@ const need = (p: Parsed, i: number, what: string): string => {
 const fmt = (v: number, d = 3): string => v.toFixed(d);
 const bbox = (b: number[]): string => b.map((v) => v.toFixed(5)).join(',');
 const pct = (v: number): string => `${Math.round(v * 100)} %`;
+const tileCount = (n: number): string => `${n} ${n === 1 ? 'tile' : 'tiles'}`;
 
 /** "skipped 12 (8 cloudy > 50 %, 4 nodata)". */
 function skippedText(r: IndexSummary): string {
@@ -98,7 +99,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     human: (r) => [
       `${r.sceneId}: ${r.width}×${r.height} px, ${r.bands.length} bands (${r.bands.join(' ')}), ${r.sampleType}`,
       `CRS EPSG:${r.crs.epsg}, bbox ${bbox(r.bbox)}, date ${r.date ?? 'unknown'}, MGRS tile ${r.mgrsTile ?? 'unknown'}, nodata ${r.nodata ?? 'none'}, offset ${r.radiometricOffset}`,
-      `${r.tiles.count} tiles of ${r.tiles.size} px (${r.tiles.rows} × ${r.tiles.cols})`,
+      `${tileCount(r.tiles.count)} of ${r.tiles.size} px (${r.tiles.rows} × ${r.tiles.cols})`,
     ].join('\n'),
   }),
   index: define({
@@ -109,7 +110,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     toArg: (p) => ({ scene: need(p, 0, 'SCENE'), model: str(p.flags.model), tile: num(p.flags.tile, 'tile'), stride: num(p.flags.stride, 'stride'), minValid: num(p.flags['min-valid'], 'min-valid'), maxCloud: num(p.flags['max-cloud'], 'max-cloud'), out: str(p.flags.out) }),
     human: (r) => [
       `${r.cached ? 'cached index' : 'index'}: ${r.path}`,
-      `${r.tilesIndexed} tiles embedded with ${r.modelId}${r.provider ? ` on ${r.provider}` : ''}, ${skippedText(r)}${r.cached ? '' : ` in ${r.seconds.toFixed(1)} s`}`,
+      `${tileCount(r.tilesIndexed)} embedded with ${r.modelId}${r.provider ? ` on ${r.provider}` : ''}, ${skippedText(r)}${r.cached ? '' : ` in ${r.seconds.toFixed(1)} s`}`,
       `scene ${r.sceneId}, date ${r.date ?? 'unknown'}, MGRS tile ${r.mgrsTile ?? 'unknown'}, ${r.masks ? 'cloud, shadow and snow fractions from its SCL layer' : 'no SCL layer: cloud fractions unknown, no tile skipped for clouds'}`,
     ].join('\n'),
   }),
@@ -121,7 +122,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     toArg: (p) => ({ index: indexArgs(p.positionals.length > 1 ? p.positionals.slice(0, -1) : p.positionals), text: p.positionals.length > 1 ? p.positionals[p.positionals.length - 1] : '', topK: num(p.flags['top-k'], 'top-k') ?? 10, threshold: num(p.flags.threshold, 'threshold'), geojson: str(p.flags.geojson) }),
     json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
-      `"${r.query}" (${r.modelId}): ${r.results.length} tiles`,
+      `"${r.query}" (${r.modelId}): ${tileCount(r.results.length)}`,
       ...r.results.map((h, i) => hitLine(h, i, severalScenes(r.results))),
       ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
     ].join('\n'),
@@ -134,7 +135,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     toArg: (p) => ({ index: indexArgs(p.positionals), classes: list(p.flags.classes) ?? [], geojson: str(p.flags.geojson) }),
     json: (r) => ({ model: r.modelId, classes: r.classes, counts: r.counts, tiles: r.tiles, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
-      `${r.tiles.length} tiles of ${sceneList(r.tiles)} classified with ${r.modelId}:`,
+      `${tileCount(r.tiles.length)} of ${sceneList(r.tiles)} classified with ${r.modelId}:`,
       ...Object.entries(r.counts).map(([c, n]) => `  ${c.padEnd(24)} ${String(n).padStart(6)}`),
       ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
     ].join('\n'),

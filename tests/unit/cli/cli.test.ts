@@ -87,6 +87,16 @@ describe('mslens', () => {
     expect(JSON.parse(r.stdout).results).toHaveLength(3);
   });
 
+  test('info describes a scene: size, bands, CRS, tiles (one chip: "1 tile")', () => {
+    const big = mslens('info', scene);
+    expect(big.code).toBe(0);
+    expect(big.stdout).toMatch(/2240×2240 px, 13 bands/);
+    expect(big.stdout).toMatch(/100 tiles of 224 px \(10 × 10\)/);
+    const chip = mslens('info', sharedFixture('msclip-examples', '282D_485L_3_3.tif'));
+    expect(chip.stdout).toMatch(/CRS EPSG:32722/);
+    expect(chip.stdout).toMatch(/^1 tile of 224 px \(1 × 1\)$/m);
+  });
+
   test('models list --json shows the built-in model and the provider order', () => {
     const out = JSON.parse(mslens('models', 'list', '--json').stdout);
     expect(out.models[0].id).toBe('mslens-spectral');
