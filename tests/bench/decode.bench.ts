@@ -1,5 +1,6 @@
 // Full-size per-band COGs (GDAL-made from the 10980² demo, the way Earth Search serves them: one
-// uint16 DEFLATE COG per band at its native 10/20/60 m resolution), and the same bands as
+// uint16 DEFLATE COG per band at its native 10/20/60 m resolution; GDAL's 512 px blocks, and
+// Earth Search's 1024 px blocks with a predictor), and the same bands as
 // lossless JPEG 2000 (as in SAFE products, 1024² tiles): decode-and-tile throughput through
 // mslens' strip reader next to `gdal_translate` decoding the same files on the same cores, and
 // end-to-end indexing with the built-in model. Each run is its own child process.
@@ -65,6 +66,23 @@ function pixels(path: string): number {
   return Number(m[1]) * Number(m[2]);
 }
 
+/**
+ * The model bands of a per-band COG folder in Earth Search's layout: 1024 px blocks and
+ * horizontal predictor (made once, cached). Larger blocks mean larger decoded block rows held.
+ */
+function earthSearchFolder(cogs: string): string {
+  const folder = `${cogs}-es`;
+  const out = (b: string): string => join(folder, basename(bandFile(cogs, b)));
+  if (MODEL.every((b) => existsSync(out(b)))) return folder;
+  mkdirSync(folder, { recursive: true });
+  for (const b of MODEL) {
+    const r = spawnSync('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=YES', '-co', 'BLOCKSIZE=1024', '-co', 'OVERVIEWS=NONE', '-co', 'NUM_THREADS=ALL_CPUS', bandFile(cogs, b), `${out(b)}.part`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`gdal_translate failed: ${r.stderr}`);
+    renameSync(`${out(b)}.part`, out(b));
+  }
+  return folder;
+}
+
 /** The model bands of a per-band COG folder as lossless JPEG 2000 (made once, cached). */
 function jp2Folder(cogs: string): string {
   const folder = `${cogs}-jp2`;
@@ -115,6 +133,8 @@ export async function benchDecode(size: number): Promise<void> {
   const cogs = bandFolder(size);
   const cogFiles = MODEL.map((b) => bandFile(cogs, b));
   await compare(`band COGs ${size}²`, cogs, cogFiles, [0, cores], 3);
+  const es = earthSearchFolder(cogs);
+  await compare(`band COGs ${size}², 1024 px blocks + predictor`, es, MODEL.map((b) => join(es, basename(bandFile(cogs, b)))), [cores], 3);
   const jp2 = jp2Folder(cogs);
   const jp2Files = MODEL.map((b) => join(jp2, basename(bandFile(cogs, b)).replace(/\.tif$/, '.jp2')));
   // JPEG 2000 takes a minute a run: one run each.
