@@ -36,8 +36,9 @@ const TEN_M: readonly BandName[] = ['B02', 'B03', 'B04', 'B08'];
 /**
  * Bands of a window read at the same time. All at once, every band crosses into a new block row
  * together and holds two rows of decoded blocks plus the next row's compressed reads: with
- * Earth Search's 1024 px blocks that took indexing a full scene to 1.44–1.53 GB at the peak.
- * Two at a time: 1.40 GB, for about 5 % of decode throughput (the model sets indexing speed).
+ * Earth Search's 1024 px blocks that took indexing a full scene to 1.44–1.53 GiB at the peak.
+ * Two at a time: 1.29–1.37 GiB, for about 5 % of decode throughput (the model sets the speed of
+ * indexing).
  */
 const BANDS_AT_ONCE = 2;
 
