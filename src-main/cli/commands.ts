@@ -63,6 +63,11 @@ function hitLine(h: Hit, i: number, scenes: boolean): string {
   return `${String(i + 1).padStart(4)}  ${scenes ? `${h.sceneId}/` : ''}${h.tile}  ${h.date ?? '–'.padEnd(10)}  score ${fmt(h.score)}  cloud ${cloud}  bbox ${bbox(h.bbox)}`;
 }
 const severalScenes = (tiles: readonly TileRef[]): boolean => new Set(tiles.map((t) => t.sceneId)).size > 1;
+/** One line per hit, naming scenes when the hits span several. */
+function hitLines(hits: readonly Hit[]): string[] {
+  const several = severalScenes(hits);
+  return hits.map((h, i) => hitLine(h, i, several));
+}
 
 /** "demo (2024-06-12, 33UUP), other (2024-07-02)" for the scenes results come from. */
 function sceneList(tiles: readonly TileRef[]): string {
@@ -123,7 +128,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
       `"${r.query}" (${r.modelId}): ${tileCount(r.results.length)}`,
-      ...r.results.map((h, i) => hitLine(h, i, severalScenes(r.results))),
+      ...hitLines(r.results),
       ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
     ].join('\n'),
   }),
@@ -149,7 +154,7 @@ export const COMMANDS: Record<string, AnyCommand> = {
     json: (r) => ({ query: r.query, model: r.modelId, results: r.results, ...(r.geojson ? { geojson: r.geojson } : {}) }),
     human: (r) => [
       `${r.query} (${r.modelId}):`,
-      ...r.results.map((h, i) => hitLine(h, i, severalScenes(r.results))),
+      ...hitLines(r.results),
       ...(r.geojson ? [`GeoJSON: ${r.geojson}`] : []),
     ].join('\n'),
   }),

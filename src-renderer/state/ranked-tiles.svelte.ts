@@ -10,7 +10,7 @@ export interface ScoreRange {
   max: number;
 }
 
-export function scoreRange(scores: readonly { score: number }[] | undefined): ScoreRange {
+function scoreRange(scores: readonly { score: number }[] | undefined): ScoreRange {
   if (!scores?.length) return { min: 0, max: 1 };
   let min = Infinity;
   let max = -Infinity;

@@ -1,6 +1,6 @@
 /** Text search: the query, its scores for every tile (heat layer), the top-k, threshold and opacity. */
 import { ApiError, messageOf } from '../lib/api-client';
-import { defaultThreshold, noIndexMessage, RankedTiles, scoreRange } from './ranked-tiles.svelte';
+import { defaultThreshold, noIndexMessage, RankedTiles } from './ranked-tiles.svelte';
 import type { Session } from './session.svelte';
 
 export class SearchState extends RankedTiles {
@@ -41,7 +41,7 @@ export class SearchState extends RankedTiles {
     try {
       const result = await s.api.call('search', { index: s.index.path, text: q, topK: this.topK, allScores: true });
       this.result = result;
-      this.threshold = defaultThreshold(scoreRange(result.allScores));
+      this.threshold = defaultThreshold(this.range);
       s.hint = false;
       void s.remember({ queries: [q, ...this.recent.filter((x) => x !== q)].slice(0, 24) });
     } catch (err) {

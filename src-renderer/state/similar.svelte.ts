@@ -3,7 +3,7 @@
  * negative ones; every change re-scores the index, which takes milliseconds.
  */
 import { messageOf } from '../lib/api-client';
-import { defaultThreshold, noIndexMessage, RankedTiles, scoreRange } from './ranked-tiles.svelte';
+import { defaultThreshold, noIndexMessage, RankedTiles } from './ranked-tiles.svelte';
 import type { Session } from './session.svelte';
 
 export class SimilarState extends RankedTiles {
@@ -69,7 +69,7 @@ export class SimilarState extends RankedTiles {
       const result = await s.api.call('similar', { index: s.index.path, tile, positive, negative: this.negatives, topK: this.topK, allScores: true });
       if (seq !== this.#seq) return;
       this.result = result;
-      const r = scoreRange(result.allScores);
+      const r = this.range;
       if (!keepThreshold || this.threshold < r.min || this.threshold > r.max) this.threshold = defaultThreshold(r);
       s.hint = false;
     } catch (err) {

@@ -22,8 +22,7 @@ export interface IndexProgress {
   phase: 'starting' | 'embedding' | 'writing' | 'cached';
   done: number;
   total: number;
-  /** Tiles left out so far: skippedNodata + skippedCloudy. */
-  skipped: number;
+  /** Tiles left out so far. */
   skippedNodata: number;
   skippedCloudy: number;
   tilesPerSecond: number;
@@ -100,12 +99,12 @@ function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase
           provider = msg.provider;
           sha256 = msg.sha256;
           started = performance.now();
-          onProgress({ done: 0, total: msg.total, ...skipCounts(0, 0), tilesPerSecond: 0, etaSeconds: null, provider });
+          onProgress({ done: 0, total: msg.total, skippedNodata: 0, skippedCloudy: 0, tilesPerSecond: 0, etaSeconds: null, provider });
           break;
         case 'progress': {
           const secs = (performance.now() - started) / 1000;
           const rate = secs > 0 ? msg.done / secs : 0;
-          onProgress({ done: msg.done, total: msg.total, ...skipCounts(msg.skippedNodata, msg.skippedCloudy), tilesPerSecond: rate, etaSeconds: rate > 0 ? (msg.total - msg.done) / rate : null, provider });
+          onProgress({ done: msg.done, total: msg.total, skippedNodata: msg.skippedNodata, skippedCloudy: msg.skippedCloudy, tilesPerSecond: rate, etaSeconds: rate > 0 ? (msg.total - msg.done) / rate : null, provider });
           break;
         }
         case 'done':
@@ -121,11 +120,6 @@ function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase
     worker.postMessage({ type: 'start', job } satisfies ToWorker);
   });
 }
-
-function skipCounts(nodata: number, cloudy: number): Pick<IndexProgress, 'skipped' | 'skippedNodata' | 'skippedCloudy'> {
-  return { skipped: nodata + cloudy, skippedNodata: nodata, skippedCloudy: cloudy };
-}
-
 
 export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   const t0 = performance.now();
@@ -172,15 +166,15 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   if (await stat(cachePath).then(() => true, () => false)) {
     const meta = await readIndexMeta(cachePath).catch(() => null);
     if (meta && meta.sceneKey === key && meta.modelId === manifest.id) {
-      progress({ done: grid.count, total: grid.count, ...skipCounts(meta.tilesSkippedNodata, meta.tilesSkippedCloudy), tilesPerSecond: 0, etaSeconds: 0 }, 'cached');
+      progress({ done: grid.count, total: grid.count, skippedNodata: meta.tilesSkippedNodata, skippedCloudy: meta.tilesSkippedCloudy, tilesPerSecond: 0, etaSeconds: 0 }, 'cached');
       return deliver(meta, true);
     }
   }
 
-  progress({ done: 0, total: grid.count, ...skipCounts(0, 0), tilesPerSecond: 0, etaSeconds: null }, 'starting');
+  progress({ done: 0, total: grid.count, skippedNodata: 0, skippedCloudy: 0, tilesPerSecond: 0, etaSeconds: null }, 'starting');
   const job: EmbedJob = { scenePath, model: opts.model, providers: opts.providers, size, stride, minValidFraction: minValid, maxCloudFraction: maxCloud, threads: opts.threads, precision: opts.precision };
   const res = await embedInWorker(job, (p) => progress(p, 'embedding'), opts.signal);
-  progress({ done: grid.count, total: grid.count, ...skipCounts(res.skippedNodata, res.skippedCloudy), tilesPerSecond: 0, etaSeconds: 0, provider: res.provider }, 'writing');
+  progress({ done: grid.count, total: grid.count, skippedNodata: res.skippedNodata, skippedCloudy: res.skippedCloudy, tilesPerSecond: 0, etaSeconds: 0, provider: res.provider }, 'writing');
 
   const gridIdx = new Int32Array(res.tiles);
   const n = gridIdx.length;
