@@ -64,7 +64,8 @@ export async function tiffBandRaster(tiff: GeoTIFF, image: GeoTIFFImage, band: B
   const sampleType = SAMPLE_TYPES[`${image.getSampleFormat(0)}:${image.getBitsPerSample(0)}`];
   if (!sampleType) throw bandRasterError(label, `its sample type (format ${image.getSampleFormat(0)}, ${image.getBitsPerSample(0)} bits) is not supported`);
   const dataset = await image.getGDALMetadata(null).catch(() => null);
-  const band0 = await image.getGDALMetadata(0).catch(() => null);
+  // Band metadata only matters for the offset, which an override (STAC raster:bands) replaces.
+  const band0 = offsetOverride === undefined ? await image.getGDALMetadata(0).catch(() => null) : null;
   const blocks = await makeBlockReader(tiff, image);
   const width = image.getWidth();
   const height = image.getHeight();

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { MslensError } from '../errors.ts';
 import { BandFilesSource, isBandFolder } from './band-files-source.ts';
@@ -44,7 +44,6 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 async function isTiff(path: string): Promise<boolean> {
-  const { open } = await import('node:fs/promises');
   const fh = await open(path, 'r');
   try {
     const b = Buffer.alloc(4);

@@ -47,7 +47,6 @@ export async function openJp2BandFolder(folder: string, opts: BandFilesOptions =
       rasters.push(await openJp2BandRaster(await fileByteRange(f.path), {
         band: f.band,
         label: f.path,
-        offset: f.band === 'SCL' ? 0 : offset,
         nodata: product?.nodata,
         fallbackGeoref: granule ? (w, h) => granuleGeoref(granule, w, h) : undefined,
         unreadable: (file, why, cause) => new MslensError('SCENE_UNREADABLE', `${name} holds JPEG 2000 band files but ${basename(file)} could not be read: ${why}. Download it again; if GDAL reads it (\`gdalinfo\`), convert the bands with \`gdal_translate -of COG\` and open the folder of GeoTIFFs.`, { path: file }, { cause }),

@@ -22,11 +22,8 @@ export interface Jp2RasterOptions {
   band: BandName;
   /** The file (or zip path and entry) it is read from, for messages and the read log. */
   label: string;
-  /** Radiometric offset of the stored values (the product's, 0 for SCL). @default 0 */
-  offset?: number;
   /** @default null */
   nodata?: number | null;
-  date?: string;
   /** Georeferencing to use when the file carries none (the granule metadata of a SAFE product). */
   fallbackGeoref?: (width: number, height: number) => Georef | null;
   /** Turns "why the file cannot be read" (a phrase, no final period) into the error the user sees. @default jp2Unreadable */
@@ -125,9 +122,9 @@ export async function openJp2BandRaster(bytes: ByteRange, opts: Jp2RasterOptions
     transform: georef.transform,
     crs: georef.crs,
     nodata: opts.nodata ?? null,
-    offset: opts.offset ?? 0,
+    // The container (product metadata) gives the scene its offset.
+    offset: 0,
     sampleType: sampleTypeOf(l),
-    date: opts.date,
     async read(win: PixelWindow, signal?: AbortSignal, into?: Float32Array): Promise<Float32Array> {
       if (win.x < 0 || win.y < 0 || win.width <= 0 || win.height <= 0 || win.x + win.width > l.width || win.y + win.height > l.height) {
         throw new MslensError('INTERNAL', `Window ${win.x},${win.y} ${win.width}×${win.height} lies outside ${basename(label)} (${l.width}×${l.height}).`);

@@ -103,7 +103,6 @@ export async function openSafeProduct(path: string, opts: BandFilesOptions = {})
       rasters.push(await openJp2BandRaster(await c.openBytes(f.rel), {
         band: f.band,
         label,
-        offset: f.band === 'SCL' ? 0 : offset,
         nodata: md.nodata,
         fallbackGeoref: granule ? (w, h) => granuleGeoref(granule, w, h) : undefined,
         unreadable: (file, why, cause) => new MslensError('SCENE_UNREADABLE', `${basename(file)} in ${name} is not a readable JPEG 2000 band file: ${why}. The product is damaged or was not downloaded completely: download it again.`, { path: file }, { cause }),

@@ -6,7 +6,7 @@
  * block row several times, one strip of tiles after the other.
  */
 import { setMaxListeners } from 'node:events';
-import { MslensError } from '../../errors.ts';
+import { MslensError, throwIfAborted } from '../../errors.ts';
 import { ByteLru } from './byte-lru.ts';
 import { makeLimiter, type Limiter } from './limiter.ts';
 import { cancelled, networkError, statusError } from './http-errors.ts';
@@ -206,12 +206,12 @@ export class HttpClient {
     const { retries, retryDelayMs } = this.options;
     if (signal) manyListeners(signal);
     for (let attempt = 0; ; attempt++) {
-      if (signal?.aborted) throw cancelled();
+      throwIfAborted(signal);
       let outcome: Attempt<T>;
       try {
         outcome = await this.limiter.run(() => this.attempt(url, headers, what, signal, handle, attempt + 1), signal);
       } catch (err) {
-        if (signal?.aborted) throw cancelled();
+        throwIfAborted(signal);
         throw err;
       }
       if ('ok' in outcome) return outcome.ok;
@@ -227,7 +227,7 @@ export class HttpClient {
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => ac.abort(new Timeout()), this.options.timeoutMs);
     const networkFailure = (err: unknown): Attempt<T> => {
-      if (signal?.aborted) throw cancelled();
+      throwIfAborted(signal);
       const timedOut = ac.signal.reason instanceof Timeout;
       const { error, retry } = networkError(url, timedOut ? { timeoutMs: this.options.timeoutMs } : err, attempts);
       if (!retry) throw error;
