@@ -14,7 +14,7 @@ import { GeoTiffSource } from '../scene/geotiff-source.ts';
 import { openScene } from '../scene/open-scene.ts';
 import { sceneKey } from '../scene/scene-key.ts';
 import { isHttpUrl } from '../scene/stac/location.ts';
-import type { BandSource, RasterInfo } from '../scene/types.ts';
+import type { BandSource } from '../scene/types.ts';
 import { spawnWorker } from '../worker-spawn.ts';
 import { PREVIEW_BANDS, planPreview, type PreviewOptions } from './preview-build.ts';
 import type { FromPreviewWorker, PreviewJob, ToPreviewWorker } from './scene-preview-protocol.ts';
@@ -86,11 +86,9 @@ async function readDirectly(path: string, source: BandSource): Promise<SceneImag
  * The cache name: the scene's content key, mixed with its grid and facts (so that two scenes
  * whose files key alike cannot share a preview), and the preview's format and options.
  */
-async function previewName(path: string, info: RasterInfo, opts: PreviewOptions): Promise<string> {
-  const content = await sceneKey(path).catch((err: unknown) => {
-    if (isHttpUrl(path)) return `url:${path}`;
-    throw err;
-  });
+async function previewName(path: string, source: BandSource, opts: PreviewOptions): Promise<string> {
+  const info = source.info;
+  const content = await sceneKey(path, source);
   const facts = { content, w: info.width, h: info.height, t: info.transform, crs: info.crs.epsg, bands: info.bands, date: info.date ?? null, tile: info.tile ?? null };
   const key = createHash('sha256').update(JSON.stringify({ facts, v: PREVIEW_VERSION, maxSize: opts.maxSize ?? 4096, tileSize: opts.tileSize ?? 256 })).digest('hex').slice(0, 32);
   return `preview-${key}.tif`;
@@ -156,7 +154,7 @@ export async function sceneImagery(scenePath: string, opts: SceneImageryOptions)
     const direct = isHttpUrl(scenePath) ? null : await readDirectly(scenePath, source);
     if (direct) return { ...direct, seconds: seconds() };
     planPreview(source.info, opts); // fails early, with its message, when B04/B03/B02 are missing
-    name = await previewName(scenePath, source.info, opts);
+    name = await previewName(scenePath, source, opts);
   } finally {
     await source.close();
   }

@@ -135,7 +135,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   const info = source.info;
   await source.close();
   const grid = makeTileGrid(info, { size, stride });
-  const key = await sceneKey(scenePath);
+  const key = await sceneKey(scenePath, source);
   const sceneId = sceneIdOf(scenePath);
   // The cloud threshold only changes what is indexed where the scene has an SCL layer.
   const masks = info.bands.includes('SCL');

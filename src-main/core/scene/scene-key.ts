@@ -9,9 +9,12 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { findBandFiles } from './band-files-source.ts';
 import { safeKeyFiles } from './safe/safe-product.ts';
-import { isStacItemLocation, stacItemKey } from './stac/open-stac-item.ts';
+import { isStacItemLocation, stacItemKey, StacItemSource } from './stac/open-stac-item.ts';
+import type { BandSource } from './types.ts';
 
-export async function sceneKey(path: string): Promise<string> {
+/** `opened`: the scene, when it is open already (a STAC item then is not fetched again). */
+export async function sceneKey(path: string, opened?: BandSource): Promise<string> {
+  if (opened instanceof StacItemSource) return opened.key;
   if (await isStacItemLocation(path)) return stacItemKey(path);
   if ((await stat(path)).isDirectory()) {
     const hash = createHash('sha256').update('band-files;');

@@ -24,7 +24,12 @@ export interface StacOpenOptions extends BandFilesOptions {
 
 /** A scene opened from a STAC item; `item` says which assets and which offset rule were used. */
 export class StacItemSource implements BandSource {
-  constructor(readonly item: StacItem, private readonly inner: BandFilesSource) {}
+  constructor(
+    readonly item: StacItem,
+    /** The item's content key (see stacItemKey). */
+    readonly key: string,
+    private readonly inner: BandFilesSource,
+  ) {}
 
   get info(): RasterInfo {
     return this.inner.info;
@@ -75,14 +80,15 @@ function parseJson(text: string, location: string): unknown {
 /** Ids of the items read in this process, by URL: sceneIdOf cannot fetch, and URLs need not end with the id. */
 const itemIds = new Map<string, string>();
 
-/** Reads and validates a STAC item. */
-async function loadStacItem(location: string, client: HttpClient, signal?: AbortSignal): Promise<StacItem> {
-  const item = parseStacItem(parseJson(await readItemText(location, client, signal), location), location);
+/** Reads and validates a STAC item, and keys it by its content. */
+async function loadStacItem(location: string, client: HttpClient, signal?: AbortSignal): Promise<{ item: StacItem; key: string }> {
+  const doc = parseJson(await readItemText(location, client, signal), location);
+  const item = parseStacItem(doc, location);
   if (isHttpUrl(location)) {
     if (itemIds.size >= 1000) itemIds.delete(itemIds.keys().next().value!);
     itemIds.set(location, item.id);
   }
-  return item;
+  return { item, key: itemContentKey(doc) };
 }
 
 async function openAsset(a: StacBandAsset, item: StacItem, client: HttpClient, signal?: AbortSignal): Promise<BandRaster> {
@@ -103,7 +109,7 @@ async function openAsset(a: StacBandAsset, item: StacItem, client: HttpClient, s
 export async function openStacItem(location: string, opts: StacOpenOptions = {}): Promise<StacItemSource> {
   useNativeDeflate();
   const client = new HttpClient(opts.http);
-  const item = await loadStacItem(location, client, opts.signal);
+  const { item, key } = await loadStacItem(location, client, opts.signal);
   const opened = await Promise.allSettled(item.bands.map((a) => openAsset(a, item, client, opts.signal)));
   const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const rasters = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -112,7 +118,7 @@ export async function openStacItem(location: string, opts: StacOpenOptions = {})
     throw failed.reason;
   }
   const source = BandFilesSource.fromRasters(rasters, { name: item.id, date: item.date, tile: item.tile, radiometricOffset: item.offset.offset }, opts);
-  return new StacItemSource(item, source);
+  return new StacItemSource(item, key, source);
 }
 
 /**
@@ -120,7 +126,11 @@ export async function openStacItem(location: string, opts: StacOpenOptions = {})
  * their query, so an item signed again keeps its key). Assets of an item do not change.
  */
 export async function stacItemKey(location: string, signal?: AbortSignal): Promise<string> {
-  const doc = parseJson(await readItemText(location, new HttpClient(), signal), location) as Record<string, unknown>;
+  return itemContentKey(parseJson(await readItemText(location, new HttpClient(), signal), location));
+}
+
+function itemContentKey(parsed: unknown): string {
+  const doc = parsed as Record<string, unknown>;
   const assets = Object.fromEntries(Object.entries((doc.assets ?? {}) as Record<string, { href?: unknown }>).map(([k, a]) => [k, typeof a?.href === 'string' ? a.href.replace(/[?#].*$/, '') : null]).sort(([a], [b]) => String(a).localeCompare(String(b))));
   const canonical = JSON.stringify({ id: doc.id, collection: doc.collection ?? null, bbox: doc.bbox ?? null, properties: doc.properties ?? null, assets });
   return createHash('sha256').update('stac-item;').update(canonical).digest('hex').slice(0, 32);
