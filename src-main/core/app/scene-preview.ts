@@ -15,7 +15,7 @@ import { openScene } from '../scene/open-scene.ts';
 import { sceneKey } from '../scene/scene-key.ts';
 import { isHttpUrl } from '../scene/stac/location.ts';
 import type { BandSource } from '../scene/types.ts';
-import { spawnWorker } from '../worker-spawn.ts';
+import { runWorkerJob } from '../worker-spawn.ts';
 import { PREVIEW_BANDS, planPreview, type PreviewOptions } from './preview-build.ts';
 import type { FromPreviewWorker, PreviewJob, ToPreviewWorker } from './scene-preview-protocol.ts';
 
@@ -103,34 +103,16 @@ const cancelled = (): MslensError => new MslensError('CANCELLED', 'Preparing the
 
 /** Runs the preview worker on `job`; a cancelled or crashed worker leaves no file behind. */
 function buildInWorker(job: PreviewJob, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolvePromise, reject) => {
-    if (signal?.aborted) return reject(cancelled());
-    const worker = spawnWorker(new URL('./scene-preview-worker.ts', import.meta.url));
-    let settled = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const finish = (err?: MslensError): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      clearTimeout(killTimer);
-      void worker.terminate();
-      if (err) reject(err);
-      else resolvePromise();
-    };
-    const onAbort = (): void => {
-      worker.postMessage({ type: 'cancel' } satisfies ToPreviewWorker);
-      // A worker stuck in a long read is stopped; the caller removes what it left.
-      killTimer = setTimeout(() => finish(cancelled()), 10_000);
-    };
-    signal?.addEventListener('abort', onAbort);
-    worker.on('message', (msg: FromPreviewWorker) => {
+  // A worker stopped in a long read leaves its temporary file; the caller removes it.
+  return runWorkerJob<FromPreviewWorker, void>(new URL('./scene-preview-worker.ts', import.meta.url), { type: 'start', job } satisfies ToPreviewWorker, {
+    name: 'preview worker',
+    cancelled,
+    signal,
+    onMessage(msg, done, fail) {
       if (msg.type === 'progress') onProgress(msg.done, msg.total);
-      else if (msg.type === 'done') finish();
-      else finish(msg.error.code === 'CANCELLED' ? cancelled() : fromWireError(msg.error));
-    });
-    worker.on('error', (err) => finish(new MslensError('INTERNAL', `The preview worker crashed: ${err.message}`, {}, { cause: err })));
-    worker.on('exit', (code) => finish(new MslensError('INTERNAL', `The preview worker stopped unexpectedly (exit code ${code}).`)));
-    worker.postMessage({ type: 'start', job } satisfies ToPreviewWorker);
+      else if (msg.type === 'done') done();
+      else fail(msg.error.code === 'CANCELLED' ? cancelled() : fromWireError(msg.error));
+    },
   });
 }
 

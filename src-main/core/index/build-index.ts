@@ -12,7 +12,7 @@ import { openScene, resolveSceneLocation } from '../scene/open-scene.ts';
 import { stacItemSceneId } from '../scene/stac/open-stac-item.ts';
 import { sceneKey } from '../scene/scene-key.ts';
 import { makeFootprinter, makeTileGrid, tileId } from '../tiles/tile-grid.ts';
-import { spawnWorker } from '../worker-spawn.ts';
+import { runWorkerJob } from '../worker-spawn.ts';
 import type { EmbedJob, FromWorker, ToWorker } from './embed-protocol.ts';
 import { INDEX_FORMAT_VERSION } from './geoparquet-meta.ts';
 import { readIndexMeta, writeIndexFile, type IndexMeta, type IndexTiles } from './index-store.ts';
@@ -72,28 +72,14 @@ export function sceneIdOf(path: string): string {
 }
 
 function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase'>) => void, signal?: AbortSignal) {
-  return new Promise<Extract<FromWorker, { type: 'done' }> & { provider: ProviderName; sha256: string }>((resolvePromise, reject) => {
-    const worker = spawnWorker(new URL('./embed-worker.ts', import.meta.url));
-    let provider: ProviderName = 'cpu';
-    let sha256 = '';
-    let started = 0;
-    let settled = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      clearTimeout(killTimer);
-      void worker.terminate();
-      fn();
-    };
-    const onAbort = (): void => {
-      worker.postMessage({ type: 'cancel' } satisfies ToWorker);
-      killTimer = setTimeout(() => finish(() => reject(new MslensError('CANCELLED', 'Indexing was cancelled.'))), 10_000);
-    };
-    if (signal?.aborted) return reject(new MslensError('CANCELLED', 'Indexing was cancelled.'));
-    signal?.addEventListener('abort', onAbort);
-    worker.on('message', (msg: FromWorker) => {
+  let provider: ProviderName = 'cpu';
+  let sha256 = '';
+  let started = 0;
+  return runWorkerJob<FromWorker, Extract<FromWorker, { type: 'done' }> & { provider: ProviderName; sha256: string }>(new URL('./embed-worker.ts', import.meta.url), { type: 'start', job } satisfies ToWorker, {
+    name: 'indexing worker',
+    cancelled: () => new MslensError('CANCELLED', 'Indexing was cancelled.'),
+    signal,
+    onMessage(msg, done, fail) {
       switch (msg.type) {
         case 'started':
           provider = msg.provider;
@@ -108,16 +94,13 @@ function embedInWorker(job: EmbedJob, onProgress: (p: Omit<IndexProgress, 'phase
           break;
         }
         case 'done':
-          finish(() => resolvePromise({ ...msg, provider, sha256 }));
+          done({ ...msg, provider, sha256 });
           break;
         case 'failed':
-          finish(() => reject(fromWireError(msg.error)));
+          fail(fromWireError(msg.error));
           break;
       }
-    });
-    worker.on('error', (err) => finish(() => reject(new MslensError('INTERNAL', `The indexing worker crashed: ${err.message}`, {}, { cause: err }))));
-    worker.on('exit', (code) => finish(() => reject(new MslensError('INTERNAL', `The indexing worker stopped unexpectedly (exit code ${code}).`))));
-    worker.postMessage({ type: 'start', job } satisfies ToWorker);
+    },
   });
 }
 

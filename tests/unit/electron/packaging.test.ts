@@ -83,10 +83,10 @@ describe('electron-builder config', () => {
     for (const f of ['out/main/index.js', 'out/main/web.js', 'out/main/embed-worker.js', 'out/preload/preload.cjs', 'out/renderer/index.html']) {
       expect(existsSync(join(REPO, f)), f).toBe(true);
     }
-    // Each `spawnWorker(new URL('./name.ts', import.meta.url))` in core needs out/main/name.js.
+    // Each worker core starts (spawnWorker or runWorkerJob with `new URL('./name.ts', import.meta.url)`) needs out/main/name.js.
     const spawned = (readdirSync(join(REPO, 'src-main/core'), { recursive: true }) as string[])
       .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => [...readFileSync(join(REPO, 'src-main/core', f), 'utf8').matchAll(/spawnWorker\(new URL\('\.\/([\w-]+)\.ts'/g)].map((m) => m[1]));
+      .flatMap((f) => [...readFileSync(join(REPO, 'src-main/core', f), 'utf8').matchAll(/(?:spawnWorker|runWorkerJob(?:<[^(]*>)?)\(new URL\('\.\/([\w-]+)\.ts'/g)].map((m) => m[1]));
     expect(spawned).toEqual(expect.arrayContaining(['embed-worker', 'scene-preview-worker', 'strip-worker']));
     for (const name of spawned) expect(existsSync(join(REPO, 'out/main', `${name}.js`)), name).toBe(true);
     const main = readFileSync(join(REPO, 'out/main/index.js'), 'utf8');
