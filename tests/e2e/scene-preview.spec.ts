@@ -13,10 +13,10 @@ import { makeBandFiles, type BandFileFixtures } from '../fixtures/make-band-file
 import { makeSafeProducts } from '../fixtures/make-safe.ts';
 import { EARTH_SEARCH_ID, earthSearchItem, makeStacFixtures, startRangeServer, urlOf, writeItem, type RangeServer } from '../fixtures/make-stac.ts';
 import { demoScene, gdal } from '../helpers/harness.ts';
-import { sharedFixture } from '../helpers/shared-fixtures.ts';
+import { fixture } from '../helpers/fixtures.ts';
 import { openBrowser, startWebMode, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
 
-const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
+const CHIP = fixture('msclip-examples', '282D_485L_3_3.tif');
 let dir: string;
 let home: string;
 let fx: BandFileFixtures;

@@ -86,7 +86,6 @@ export async function truthFractions(truthPath: string, tile = 224): Promise<Map
   return out;
 }
 
-export const hasGdal = (): boolean => spawnSync('gdalinfo', ['--version']).status === 0;
 
 /** Runs a GDAL command line tool; throws with its stderr on failure. */
 export function gdal(tool: string, args: string[]): string {

@@ -1,7 +1,7 @@
 // The built-in model on five real Sentinel-2 L2A chips, searched as one collection.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { makeHarness, type Harness } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 const CHIPS = ['282D_485L_3_3', '38D_378R_2_3', '433D_629L_3_1', '609U_541L_3_0', '637U_59R_1_3'];
 let h: Harness;
@@ -10,7 +10,7 @@ let indexes: string[];
 beforeAll(async () => {
   h = await makeHarness();
   indexes = [];
-  for (const c of CHIPS) indexes.push((await h.ok('buildIndex', { scene: sharedFixture('msclip-examples', `${c}.tif`) })).path);
+  for (const c of CHIPS) indexes.push((await h.ok('buildIndex', { scene: fixture('msclip-examples', `${c}.tif`) })).path);
 });
 afterAll(() => h.cleanup());
 

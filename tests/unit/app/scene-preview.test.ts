@@ -13,13 +13,13 @@ import { resolveDataHome } from '../../../src-main/core/data-home.ts';
 import { createHandlers } from '../../../src-main/core/handlers/index.ts';
 import { makeBandFiles, type BandFileFixtures } from '../../fixtures/make-band-files.ts';
 import { demoScene, gdal, gdalPython, makeHarness, type Harness } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 let h: Harness;
 let dir: string;
 let fx: BandFileFixtures;
 let demo: string;
-const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
+const CHIP = fixture('msclip-examples', '282D_485L_3_3.tif');
 /** GDAL's COG validator, shipped with python3-gdal. */
 const COG_VALIDATOR = '/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO, demoScene } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 let home: string;
 let scene: string;
@@ -92,7 +92,7 @@ describe('mslens', () => {
     expect(big.code).toBe(0);
     expect(big.stdout).toMatch(/2240×2240 px, 13 bands/);
     expect(big.stdout).toMatch(/100 tiles of 224 px \(10 × 10\)/);
-    const chip = mslens('info', sharedFixture('msclip-examples', '282D_485L_3_3.tif'));
+    const chip = mslens('info', fixture('msclip-examples', '282D_485L_3_3.tif'));
     expect(chip.stdout).toMatch(/CRS EPSG:32722/);
     expect(chip.stdout).toMatch(/^1 tile of 224 px \(1 × 1\)$/m);
   });
@@ -128,7 +128,7 @@ describe('mslens', () => {
   test.each([
     [['search', 'x.parquet'], /query is empty/, 1],
     [['search', '/nope/x.tif', 'water'], /does not exist/, 1],
-    [['index', sharedFixture('msclip-examples', 'README.md')], /could not be read|not a format/, 1],
+    [['index', fixture('msclip-examples', 'README.md')], /could not be read|not a format/, 1],
     [['frobnicate'], /unknown command/, 2],
     [['search', 'a', 'b', '--top-k', 'many'], /--top-k takes a number/, 2],
     [['index', 'x.tif', '--bogus'], /Unknown option/, 2],

@@ -4,11 +4,11 @@ import { api, type OpName } from '../../../src-main/core/api.ts';
 import { dispatch } from '../../../src-main/core/dispatch.ts';
 import type { Handlers } from '../../../src-main/core/api.ts';
 import { makeHarness, type Harness } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 let h: Harness;
 let index: string;
-const CHIP = sharedFixture('msclip-examples', '609U_541L_3_0.tif');
+const CHIP = fixture('msclip-examples', '609U_541L_3_0.tif');
 
 beforeAll(async () => {
   h = await makeHarness();

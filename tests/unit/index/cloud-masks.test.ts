@@ -10,14 +10,14 @@ import { readIndexFile, type IndexTiles } from '../../../src-main/core/index/ind
 import { parseTileId } from '../../../src-main/core/tiles/tile-grid.ts';
 import { CLEAR_DATE, CLOUDY_DATE, CLOUDY_MGRS, CLOUDY_TILE, expectedFractions, makeCloudy, type CloudyFixtures } from '../../fixtures/make-cloudy.ts';
 import { makeHarness, type Harness } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 let h: Harness;
 let dir: string;
 let fx: CloudyFixtures;
 /** The folder indexed at the default threshold (0.5). */
 let cloudy: IndexSummary;
-const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
+const CHIP = fixture('msclip-examples', '282D_485L_3_3.tif');
 const ALL_TILES = Array.from({ length: 16 }, (_, i) => `r00${Math.floor(i / 4)}c00${i % 4}`);
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 // A CLIP model end to end through dispatch, against outputs of the upstream Python code
-// (../shared/fixtures/openclip-ref): import, token ids, text and image embeddings, then the
+// (tests/fixtures/openclip-ref): import, token ids, text and image embeddings, then the
 // five chips indexed as tiles, classified (softmax(100·cos)) and searched (cosine).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readIndexFile } from '../../../src-main/core/index/index-store.ts';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MSCLIP_TEMPLATES } from '../../../src-main/core/models/msclip-templates.ts';
 import { makeHarness, type Harness } from '../../helpers/harness.ts';
-import { readSharedJson, sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { readFixtureJson, fixture } from '../../helpers/fixtures.ts';
 
 interface Expected {
   images: { file: string; embedding: number[] }[];
@@ -16,8 +16,8 @@ interface Expected {
   retrieval: { query: string; query_token_ids: number[]; images: string[]; cosine_similarity: number[] };
 }
 
-const expected = readSharedJson<Expected>('openclip-ref', 'expected.json');
-const chips = expected.images.map((i) => sharedFixture('msclip-examples', i.file));
+const expected = readFixtureJson<Expected>('openclip-ref', 'expected.json');
+const chips = expected.images.map((i) => fixture('msclip-examples', i.file));
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   expect(a.length).toBe(b.length);
   let m = 0;
@@ -29,8 +29,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await makeHarness();
   const config = join(h.home, 'msclip-tiny.json');
-  writeFileSync(config, JSON.stringify(readSharedJson<{ open_clip_registered_config: object }>('openclip-ref', 'config.json').open_clip_registered_config));
-  const m = await h.ok('importModel', { checkpoint: sharedFixture('openclip-ref', 'checkpoint.pt'), config, id: 'msclip-tiny', name: 'MS-CLIP tiny reference' });
+  writeFileSync(config, JSON.stringify(readFixtureJson<{ open_clip_registered_config: object }>('openclip-ref', 'config.json').open_clip_registered_config));
+  const m = await h.ok('importModel', { checkpoint: fixture('openclip-ref', 'checkpoint.pt'), config, id: 'msclip-tiny', name: 'MS-CLIP tiny reference' });
   expect(m).toMatchObject({ id: 'msclip-tiny', kind: 'clip', embeddingDim: 32, inputSize: 224, bands: ['B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B11', 'B12'] });
   // The reference comparisons are of the float32 model.
   expect((await h.ok('updateSettings', { precision: 'fp32' })).precision).toBe('fp32');
@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(() => h.cleanup());
 
 test('the prompt templates are upstream MS-CLIP\'s', () => {
-  expect(MSCLIP_TEMPLATES).toEqual(readSharedJson<{ templates: string[] }>('msclip-templates.json').templates);
+  expect(MSCLIP_TEMPLATES).toEqual(readFixtureJson<{ templates: string[] }>('msclip-templates.json').templates);
 });
 
 describe('embed', () => {
@@ -120,7 +120,7 @@ test('models list shows the imported model next to the built-in one', async () =
 test('a broken config is a clear error and installs nothing', async () => {
   const bad = join(h.home, 'bad.json');
   writeFileSync(bad, '{"embed_dim": 32}');
-  const r = await h.call('importModel', { checkpoint: sharedFixture('openclip-ref', 'checkpoint.pt'), config: bad, id: 'broken' });
+  const r = await h.call('importModel', { checkpoint: fixture('openclip-ref', 'checkpoint.pt'), config: bad, id: 'broken' });
   expect(!r.ok && r.error.message).toMatch(/open_clip config/);
   expect(readdirSync(join(h.home, 'models'))).toEqual(['msclip-tiny']);
 });

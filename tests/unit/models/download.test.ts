@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { download } from '../../../src-main/core/models/download.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
-const body = readFileSync(sharedFixture('openclip-ref', 'checkpoint.pt'));
+const body = readFileSync(fixture('openclip-ref', 'checkpoint.pt'));
 const sha = createHash('sha256').update(body).digest('hex');
 let server: Server;
 let base: string;

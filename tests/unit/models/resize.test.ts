@@ -10,7 +10,7 @@ import { MSCLIP_PROFILE } from '../../../src-main/core/models/model-catalogue.ts
 import { buildPreprocessGraph } from '../../../src-main/core/models/preprocess.ts';
 import { planResize, resizeWeights } from '../../../src-main/core/models/resize-weights.ts';
 import { REPO } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 interface Ref { mosaic: string[]; cases: Record<string, { window: number[]; per_channel_mean: number[]; points: Record<string, number[]> }> }
 const ref = JSON.parse(readFileSync(join(REPO, 'tests/fixtures/torchvision-resize-ref.json'), 'utf8')) as Ref;
@@ -21,7 +21,7 @@ let mosaic: Float32Array;
 beforeAll(async () => {
   mosaic = new Float32Array(10 * 448 * 448);
   for (const [k, name] of ref.mosaic.entries()) {
-    const image = await (await fromFile(sharedFixture('msclip-examples', `${name}.tif`))).getImage();
+    const image = await (await fromFile(fixture('msclip-examples', `${name}.tif`))).getImage();
     const bands = (await image.readRasters({ interleave: false })) as unknown as Int16Array[];
     const [r0, c0] = [Math.floor(k / 2) * 224, (k % 2) * 224];
     MODEL.forEach((s, b) => {

@@ -15,12 +15,12 @@ import { openScene } from '../../../src-main/core/scene/open-scene.ts';
 import { makeBandFiles, STEM, TILE, type BandFileFixtures } from '../../fixtures/make-band-files.ts';
 import { gdal, makeHarness, type Harness } from '../../helpers/harness.ts';
 import { inputDiffs, modelInput } from '../../helpers/model-input.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 let h: Harness;
 let dir: string;
 let fx: BandFileFixtures;
-const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
+const CHIP = fixture('msclip-examples', '282D_485L_3_3.tif');
 
 beforeAll(async () => {
   h = await makeHarness();

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeBlockReader } from '../../../src-main/core/scene/block-reader.ts';
 import { useNativeDeflate } from '../../../src-main/core/scene/native-deflate.ts';
 import { gdal } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
-const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
+const CHIP = fixture('msclip-examples', '282D_485L_3_3.tif');
 let dir: string;
 
 const LAYOUTS: Record<string, string[]> = {

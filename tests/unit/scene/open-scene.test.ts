@@ -7,12 +7,12 @@ import { sceneIdOf } from '../../../src-main/core/index/build-index.ts';
 import { readIndexFile } from '../../../src-main/core/index/index-store.ts';
 import { makeSceneFixtures, type SceneFixtures } from '../../fixtures/make-scene-fixtures.ts';
 import { makeHarness, type Harness } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 let h: Harness;
 let dir: string;
 let fx: SceneFixtures;
-const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
+const CHIP = fixture('msclip-examples', '282D_485L_3_3.tif');
 
 beforeAll(async () => {
   h = await makeHarness();

@@ -21,12 +21,12 @@ import { TILE } from '../../fixtures/make-band-files.ts';
 import { makeSafeProducts, type SafeFixtures } from '../../fixtures/make-safe.ts';
 import { gdalPython, makeHarness, type Harness } from '../../helpers/harness.ts';
 import { modelInput } from '../../helpers/model-input.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 let h: Harness;
 let dir: string;
 let fx: SafeFixtures;
-const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
+const CHIP = fixture('msclip-examples', '282D_485L_3_3.tif');
 const ALL: BandName[] = ['B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B11', 'B12'];
 const FULL = { x: 0, y: 0, width: 224, height: 224 };
 

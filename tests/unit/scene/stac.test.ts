@@ -26,9 +26,9 @@ import {
 } from '../../fixtures/make-stac.ts';
 import { REPO, makeHarness, type Harness } from '../../helpers/harness.ts';
 import { inputDiffs, modelInput } from '../../helpers/model-input.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
-const CHIP = sharedFixture('msclip-examples', '282D_485L_3_3.tif');
+const CHIP = fixture('msclip-examples', '282D_485L_3_3.tif');
 const ALL: BandName[] = ['B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B11', 'B12'];
 let h: Harness;
 let dir: string;

@@ -9,7 +9,7 @@ import { openStripReader, shareBands, type Strip } from '../../../src-main/core/
 import type { BandName, PixelWindow } from '../../../src-main/core/scene/types.ts';
 import { makeBandFiles } from '../../fixtures/make-band-files.ts';
 import { demoScene } from '../../helpers/harness.ts';
-import { sharedFixture } from '../../helpers/shared-fixtures.ts';
+import { fixture } from '../../helpers/fixtures.ts';
 
 let dir: string;
 let demo: string;
@@ -19,7 +19,7 @@ const BANDS: BandName[] = ['B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mslens-strips-'));
   demo = (await demoScene(2240)).scenePath;
-  folder = makeBandFiles(sharedFixture('msclip-examples', '282D_485L_3_3.tif'), dir).safe;
+  folder = makeBandFiles(fixture('msclip-examples', '282D_485L_3_3.tif'), dir).safe;
 }, 120_000);
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });

@@ -1,11 +1,11 @@
 /**
- * The reference MS-CLIP-layout checkpoint written by upstream torch (../shared/fixtures/openclip-ref).
+ * The reference MS-CLIP-layout checkpoint written by upstream torch (tests/fixtures/openclip-ref).
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MslensError } from '../../../../src-main/core/errors.ts';
 import { openCheckpoint, type Checkpoint } from '../../../../src-main/core/models/checkpoint/index.ts';
-import { readSharedJson, sharedFixture } from '../../../helpers/shared-fixtures.ts';
+import { readFixtureJson, fixture } from '../../../helpers/fixtures.ts';
 
 interface RefConfig {
   state_dict_layout: {
@@ -15,7 +15,7 @@ interface RefConfig {
   checkpoint: { num_storage_records: number };
 }
 
-const config = readSharedJson<RefConfig>('openclip-ref', 'config.json');
+const config = readFixtureJson<RefConfig>('openclip-ref', 'config.json');
 const PREFIXES = ['clip_base_model.model.', 'text_encoder.model.', 'image_encoder.model.'];
 
 /**
@@ -39,7 +39,7 @@ function sha256(a: Float32Array): string {
 describe('openclip-ref checkpoint.pt', () => {
   let ckpt: Checkpoint;
   beforeAll(async () => {
-    ckpt = await openCheckpoint(sharedFixture('openclip-ref', 'checkpoint.pt'));
+    ckpt = await openCheckpoint(fixture('openclip-ref', 'checkpoint.pt'));
   });
   afterAll(async () => {
     await ckpt?.close();
@@ -119,20 +119,20 @@ describe('openclip-ref checkpoint.pt', () => {
 });
 
 test('reading after close is refused', async () => {
-  const ckpt = await openCheckpoint(sharedFixture('openclip-ref', 'checkpoint.pt'));
+  const ckpt = await openCheckpoint(fixture('openclip-ref', 'checkpoint.pt'));
   await ckpt.close();
   await ckpt.close(); // idempotent
   await expect(ckpt.readFloat32('temperature')).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
 });
 
 test('an aborted signal cancels', async () => {
-  const ckpt = await openCheckpoint(sharedFixture('openclip-ref', 'checkpoint.pt'));
+  const ckpt = await openCheckpoint(fixture('openclip-ref', 'checkpoint.pt'));
   try {
     await expect(ckpt.readFloat32('temperature', AbortSignal.abort())).rejects.toMatchObject({ code: 'CANCELLED' });
   } finally {
     await ckpt.close();
   }
-  await expect(openCheckpoint(sharedFixture('openclip-ref', 'checkpoint.pt'), AbortSignal.abort())).rejects.toMatchObject({
+  await expect(openCheckpoint(fixture('openclip-ref', 'checkpoint.pt'), AbortSignal.abort())).rejects.toMatchObject({
     code: 'CANCELLED',
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The int8 image encoder (dynamic quantisation built by the converter) and the agreement
  * check that decides whether the app may use it on CPU, on the reference model
- * (../shared/fixtures/openclip-ref): the five real chips and tiles of the demo scene.
+ * (tests/fixtures/openclip-ref): the five real chips and tiles of the demo scene.
  *
  * Measured on the reference model (ORT 1.30, CPU): int8 vs float32 min cosine 0.99992 on the
  * chips and 0.99989 on 9 demo tiles, zero-shot top-1 agreement 5/5 and 9/9. This random

@@ -1,5 +1,5 @@
 /**
- * The converter against the upstream reference (../shared/fixtures/openclip-ref): the real
+ * The converter against the upstream reference (tests/fixtures/openclip-ref): the real
  * MS-CLIP key layout, the five real chips, outputs computed by msclip/open_clip in float32.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

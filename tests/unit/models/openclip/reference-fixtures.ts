@@ -1,15 +1,15 @@
 /**
- * Test access to ../shared/fixtures (openclip-ref and msclip-examples), read in place.
+ * Test access to tests/fixtures (openclip-ref and msclip-examples), read in place.
  * Chips are preprocessed here, independently of the app's preprocessing module.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromFile } from 'geotiff';
-import { SHARED_FIXTURES } from '../../../helpers/shared-fixtures.ts';
+import { FIXTURES } from '../../../helpers/fixtures.ts';
 
-export { SHARED_FIXTURES };
-export const OPENCLIP_REF = join(SHARED_FIXTURES, 'openclip-ref');
-export const CHIPS = join(SHARED_FIXTURES, 'msclip-examples');
+export { FIXTURES };
+export const OPENCLIP_REF = join(FIXTURES, 'openclip-ref');
+export const CHIPS = join(FIXTURES, 'msclip-examples');
 
 export interface Expected {
   embed_dim: number;
@@ -29,7 +29,7 @@ export const readExpected = (): Expected => JSON.parse(readFileSync(join(OPENCLI
 export const readRefConfig = (): { open_clip_registered_config: Record<string, unknown>; resolved: Record<string, unknown> } =>
   JSON.parse(readFileSync(join(OPENCLIP_REF, 'config.json'), 'utf8'));
 export const readTemplates = (): string[] =>
-  (JSON.parse(readFileSync(join(SHARED_FIXTURES, 'msclip-templates.json'), 'utf8')) as { templates: string[] }).templates;
+  (JSON.parse(readFileSync(join(FIXTURES, 'msclip-templates.json'), 'utf8')) as { templates: string[] }).templates;
 
 /** MS-CLIP normalisation of B02 B03 B04 B05 B06 B07 B08 B8A B11 B12 (DESIGN.md). */
 export const MSCLIP_MEAN = [925.161, 1183.128, 1338.041, 1667.254, 2233.633, 2460.96, 2555.569, 2619.542, 2406.497, 1841.645];

@@ -13,14 +13,14 @@ import {
   endTokenIndices,
   tokenize,
 } from '../../../../src-main/core/models/tokenizer/index.ts';
-import { readSharedJson } from '../../../helpers/shared-fixtures.ts';
+import { readFixtureJson } from '../../../helpers/fixtures.ts';
 
 interface Expected {
   texts: { text: string; token_ids: number[]; argmax_index: number; n_bpe_tokens_before_truncation: number }[];
   retrieval: { query: string; query_token_ids: number[] };
 }
 
-const expected = readSharedJson<Expected>('openclip-ref', 'expected.json');
+const expected = readFixtureJson<Expected>('openclip-ref', 'expected.json');
 const tokenizer = createClipTokenizer();
 
 function row(text: string, contextLength = 77): number[] {
