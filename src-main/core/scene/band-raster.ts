@@ -66,7 +66,7 @@ export async function tiffBandRaster(tiff: GeoTIFF, image: GeoTIFFImage, band: B
   const dataset = await image.getGDALMetadata(null).catch(() => null);
   // Band metadata only matters for the offset, which an override (STAC raster:bands) replaces.
   const band0 = offsetOverride === undefined ? await image.getGDALMetadata(0).catch(() => null) : null;
-  const blocks = await makeBlockReader(tiff, image);
+  const blocks = await makeBlockReader(tiff, image, label);
   const width = image.getWidth();
   const height = image.getHeight();
   return {

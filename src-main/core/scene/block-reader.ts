@@ -4,8 +4,13 @@
  * typed-array views. geotiff.js' readRasters does the same with a DataView call per value,
  * which made reading the slowest step of indexing. Anything unusual falls back to readRasters.
  * The last two block rows stay decoded, so a scene read strip by strip decodes each block once.
+ * Block sizes are checked before anything is decoded, and a block that fails to decode, or
+ * decodes to the wrong size, is named in the error.
  */
 import { getDecoder, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import { MslensError, isAbortError } from '../errors.ts';
+import { checkBlockSize } from './raster-checks.ts';
+import { REWRITE_HINT, blockError, compressionName } from './read-errors.ts';
 import type { PixelWindow } from './types.ts';
 
 type Typed = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
@@ -25,29 +30,41 @@ export interface BlockReader {
   read(win: PixelWindow, samples: readonly number[], signal?: AbortSignal, into?: Float32Array[]): Promise<Float32Array[]>;
 }
 
-/** Returns a fast reader, or null when the file needs geotiff.js' general path. */
-export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promise<BlockReader | null> {
+/**
+ * Checks the file's blocks and compression (SCENE_UNREADABLE naming `label` when they are out of
+ * bounds or undecodable), then returns a fast reader, or null when the file needs geotiff.js'
+ * general path.
+ */
+export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage, label: string): Promise<BlockReader | null> {
   const fd = image.fileDirectory;
   const spp = image.getSamplesPerPixel();
   const bits = image.getBitsPerSample(0);
   const format = image.getSampleFormat(0);
-  const makeView = VIEW[`${format}:${bits}`];
-  const uniform = Array.from({ length: spp }, (_, i) => image.getBitsPerSample(i) === bits && image.getSampleFormat(i) === format).every(Boolean);
-  const littleEndian = (tiff as unknown as { littleEndian: boolean }).littleEndian;
   const planar = (image as unknown as BlockImage).planarConfiguration;
-  if (!makeView || !uniform || (!littleEndian && bits > 8) || (planar !== 1 && planar !== 2)) return null;
-
   const tiled = fd.hasTag('TileOffsets');
   const tw = image.getTileWidth();
   const th = image.getTileHeight();
+  const bytes = Math.ceil(bits / 8);
+  checkBlockSize(label, tiled ? tw : image.getWidth(), th, (tiled ? tw : image.getWidth()) * th * bytes * (planar === 2 ? 1 : spp));
   const compression = (fd.getValue('Compression') as number | undefined) ?? 1;
-  const decoder = await getDecoder(compression, {
-    tileWidth: tiled ? tw : image.getWidth(),
-    tileHeight: th,
-    planarConfiguration: planar,
-    bitsPerSample: (await fd.loadValue('BitsPerSample')) as number[],
-    predictor: ((await fd.loadValue('Predictor')) as number | undefined) || 1,
-  });
+  let decoder: unknown;
+  try {
+    decoder = await getDecoder(compression, {
+      tileWidth: tiled ? tw : image.getWidth(),
+      tileHeight: th,
+      planarConfiguration: planar,
+      bitsPerSample: (await fd.loadValue('BitsPerSample')) as number[],
+      predictor: ((await fd.loadValue('Predictor')) as number | undefined) || 1,
+    });
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    throw new MslensError('SCENE_UNREADABLE', `${label.replace(/^.*[\\/]/, '')} uses TIFF compression ${compressionName(compression)}, which mslens cannot decode: ${REWRITE_HINT}.`, { path: label, compression }, { cause: err });
+  }
+  const makeView = VIEW[`${format}:${bits}`];
+  const uniform = Array.from({ length: spp }, (_, i) => image.getBitsPerSample(i) === bits && image.getSampleFormat(i) === format).every(Boolean);
+  const littleEndian = (tiff as unknown as { littleEndian: boolean }).littleEndian;
+  if (!makeView || !uniform || (!littleEndian && bits > 8) || (planar !== 1 && planar !== 2)) return null;
+  const blockBytes = tw * th * bytes * (planar === 2 ? 1 : spp);
   const img = image as unknown as BlockImage;
   // Decoded blocks of at most two block rows, and none above the window being read: a scene is
   // read in strips top to bottom, and a strip shorter than a block (224 rows vs 256 or 512)
@@ -61,7 +78,16 @@ export async function makeBlockReader(tiff: GeoTIFF, image: GeoTIFFImage): Promi
     if (hit) {
       cache.delete(key);
     } else {
-      const data = img.getTileOrStrip(bx, by, s, decoder, signal).then((b) => b.data);
+      const data = img.getTileOrStrip(bx, by, s, decoder, signal).then((b) => {
+        // A block decodes to at least its rows (a strip at the bottom may have fewer; decoders
+        // may add padding). Less is a damaged block; an odd length is cut to whole samples.
+        const need = (tiled ? th : Math.min(th, image.getHeight() - by * th)) * (blockBytes / th);
+        const n = b.data.byteLength;
+        if (n < need) throw new RangeError(`it decodes to ${n} bytes, not the ${need} of a block`);
+        return n % bytes === 0 ? b.data : b.data.slice(0, need);
+      }).catch((err: unknown) => {
+        throw isAbortError(err) ? err : blockError(label, { col: bx, row: by, band: planar === 2 ? s : undefined }, err);
+      });
       hit = { by, data };
       const entry = hit;
       data.catch(() => { if (cache.get(key) === entry) cache.delete(key); });

@@ -97,6 +97,15 @@ export class GeoTiffSource implements BandSource {
       if (isAbortError(err)) throw err;
       throw unreadable(path, (err as Error).message || 'it is not a TIFF file', err);
     }
+    try {
+      return await GeoTiffSource.fromImage(path, tiff, image);
+    } catch (err) {
+      tiff.close?.();
+      throw err;
+    }
+  }
+
+  private static async fromImage(path: string, tiff: GeoTIFF, image: GeoTIFFImage): Promise<GeoTiffSource> {
     await checkNotTruncated(path, image);
     const count = image.getSamplesPerPixel();
     const bands = identifyBands(count, await bandDescriptions(image, count));
@@ -121,7 +130,7 @@ export class GeoTiffSource implements BandSource {
       date: acquisitionDate(path, dataset),
       tile: typeof dataset?.MGRS_TILE === 'string' ? dataset.MGRS_TILE : sceneFactsFromName(basename(path)).tile,
     };
-    return new GeoTiffSource(info, tiff, image, await makeBlockReader(tiff, image));
+    return new GeoTiffSource(info, tiff, image, await makeBlockReader(tiff, image, path));
   }
 
   async readWindow(win: PixelWindow, bands: readonly BandName[], signal?: AbortSignal, into?: Float32Array[]): Promise<Float32Array[]> {

@@ -1,8 +1,11 @@
 import { open, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { MslensError } from '../errors.ts';
+import { requireInputFile } from '../input-files.ts';
 import { BandFilesSource, isBandFolder } from './band-files-source.ts';
 import { GeoTiffSource } from './geotiff-source.ts';
+import { checkRasterInfo } from './raster-checks.ts';
+import { guardedSource } from './read-errors.ts';
 import { jp2BandFolderOpener, safeOpener } from './safe/safe-openers.ts';
 import { isHttpUrl, resolveLocation } from './stac/location.ts';
 import { isStacItemLocation, openStacItem } from './stac/open-stac-item.ts';
@@ -54,10 +57,27 @@ async function isTiff(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Opens a scene with the first opener that takes it. Every source is checked (sizes, georeferencing)
+ * before it is handed out, and its reads turn decoder failures into SCENE_UNREADABLE.
+ */
 export async function openScene(path: string, signal?: AbortSignal): Promise<BandSource> {
+  const source = await openAny(path, signal);
+  try {
+    checkRasterInfo(path, source.info);
+  } catch (err) {
+    await source.close().catch(() => {});
+    throw err;
+  }
+  return guardedSource(path, source);
+}
+
+async function openAny(path: string, signal?: AbortSignal): Promise<BandSource> {
   if (isHttpUrl(path)) return openStacItem(path, { signal });
-  const st = await stat(path).catch(() => null);
-  if (!st) throw new MslensError('NOT_FOUND', `${path} does not exist. Check the path, or run \`mslens demo\` to make a demo scene.`, { path });
+  const st = await requireInputFile(path, { what: 'scene', folder: true, code: 'SCENE_UNREADABLE' }).catch((err: unknown) => {
+    if (err instanceof MslensError && err.code === 'NOT_FOUND') throw new MslensError('NOT_FOUND', `${path} does not exist. Check the path, or make a demo scene to try mslens.`, { path }, { action: { kind: 'make-demo' } });
+    throw err;
+  });
   for (const opener of OPENERS) {
     if (await opener.canOpen(path)) return opener.open(path, signal);
   }

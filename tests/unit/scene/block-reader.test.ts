@@ -40,7 +40,7 @@ describe('makeBlockReader', () => {
   test.each(Object.keys(LAYOUTS))('%s: every window and sample set as geotiff.js reads it', async (name) => {
     const tiff = await fromFile(join(dir, `${name.replace(/\W+/g, '-')}.tif`));
     const image = await tiff.getImage();
-    const reader = await makeBlockReader(tiff, image);
+    const reader = await makeBlockReader(tiff, image, name);
     expect(reader).not.toBeNull();
     // Windows read in order and out of order, so the block cache is crossed both ways.
     for (const win of [...WINDOWS, ...[...WINDOWS].reverse()]) {
