@@ -71,7 +71,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    // A request line that is not a URL, or a path with malformed percent-encoding (`/%E0%A4%A`),
+    // is the client's mistake: 400, not a 500 and a trace in the log.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+      decodeURIComponent(url.pathname);
+    } catch {
+      return sendError(res, 400, 'The address is not valid (malformed percent-encoding).');
+    }
     const method = req.method ?? 'GET';
     const isApi = url.pathname.startsWith('/api/') && url.pathname !== '/api/events';
     const verdict = checkRequest(req, { token, port, headerOnly: isApi, url });

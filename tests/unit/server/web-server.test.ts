@@ -3,7 +3,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { get as httpGet } from 'node:http';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { api } from '../../../src-main/core/api.ts';
 import { createOpRunner } from '../../../src-main/core/app/index.ts';
 import type { Handlers } from '../../../src-main/core/api.ts';
@@ -95,5 +96,22 @@ describe('web server', () => {
     expect(js.headers.get('content-type')).toMatch(/javascript/);
     expect((await fetch(`http://127.0.0.1:${server.port}/assets/%2e%2e/%2e%2e/etc/passwd`, { headers: cookie })).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${server.port}/missing.js`, { headers: cookie })).status).toBe(404);
+  });
+
+  test('a malformed percent-encoding or cookie is a 400 (or a refusal), never a 500 with a trace', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const get = (path: string, headers: Record<string, string> = {}) => new Promise<number>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port: server.port, path, headers }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+      });
+      const cookie = { cookie: `mslens_token=${server.token}` };
+      expect(await get('/%E0%A4%A', cookie)).toBe(400);
+      expect(await get('/%E0%A4%A')).toBe(400);
+      expect(await get('/assets/%ZZ.js', cookie)).toBe(400);
+      expect(await get('/', { cookie: 'mslens_token=%E0%A4%A' })).toBe(401);
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
