@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start [-- --no-open]`: builds the app, then opens the desktop window. Where Electron's
-// binary is not installed, it says so in one line and starts web mode instead: the same UI in
-// the browser, on 127.0.0.1 with a per-run token (it opens the browser unless --no-open).
+// `npm start [-- --no-open | --open]`: builds the app, then opens the desktop window. Where
+// Electron's binary is not installed, it says so in one line and starts web mode instead: the
+// same UI in the browser, on 127.0.0.1 with a per-run token (it opens the browser unless
+// --no-open; --open, as `mslens serve` takes it, is accepted too).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,7 +27,7 @@ await build({ root, logLevel: 'warn' });
 
 const electron = electronBinary();
 const [cmd, cmdArgs] = electron
-  ? [electron, [root, ...args.filter((a) => a !== '--no-open')]]
+  ? [electron, [root, ...args.filter((a) => a !== '--no-open' && a !== '--open')]]
   : [process.execPath, [fileURLToPath(new URL('../out/main/web.js', import.meta.url)), ...args]];
 if (!electron) console.log("mslens: Electron's binary is not installed (run `npm run fetch-electron` when online), so mslens starts in web mode.");
 const child = spawn(cmd, cmdArgs, { stdio: 'inherit', cwd: root });

@@ -9,7 +9,9 @@ export interface Parsed {
   flags: Record<string, string | boolean | undefined>;
 }
 
-export class UsageError extends Error {}
+import { UsageError } from './parse-flags.ts';
+
+export { UsageError };
 
 export interface Command<N extends OpName = OpName> {
   usage: string;

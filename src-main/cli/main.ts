@@ -5,16 +5,17 @@
  */
 import { statSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
 import type { Handlers, OpName, Reply } from '../core/api.ts';
 import { defaultBuiltInModelsDir } from '../core/app-paths.ts';
 import { resolveDataHome } from '../core/data-home.ts';
 import { argumentError, dispatch } from '../core/dispatch.ts';
-import type { WireError } from '../core/errors.ts';
+import { tidyMessage, type WireError } from '../core/errors.ts';
 import { createHandlers } from '../core/handlers/index.ts';
 import { isHttpUrl } from '../core/scene/open-scene.ts';
-import { COMMANDS, UsageError, type AnyCommand, type Parsed } from './commands.ts';
+import { errorInCliTerms } from './cli-actions.ts';
+import { COMMANDS, type AnyCommand, type Parsed } from './commands.ts';
+import { UsageError, parseFlags } from './parse-flags.ts';
 import { makeProgressPrinter } from './progress.ts';
 import { SERVE_SUMMARY, SERVE_USAGE, runServe } from './serve-command.ts';
 
@@ -46,8 +47,8 @@ const SCENE_EXT = new Set(['.tif', '.tiff', '.json', '.zip']);
  */
 async function confirmLicence(arg: Record<string, unknown>, io: CliIo, install: (a: unknown) => Promise<Reply<unknown>>): Promise<true | string> {
   const probe = await install({ ...arg, acceptLicence: false });
-  if (probe.ok || probe.error.code !== 'LICENCE_NOT_ACCEPTED') return probe.ok ? true : probe.error.message;
-  const notice = probe.error.message.replace(/ To accept it.*$/, '');
+  if (probe.ok || probe.error.code !== 'LICENCE_NOT_ACCEPTED') return probe.ok ? true : errorInCliTerms(probe.error);
+  const notice = probe.error.message;
   io.stderr.write(`${notice}\n`);
   if (arg.acceptLicence === true) return true;
   if (!process.stdin.isTTY) return `the licence above was not accepted; to accept it and install, run \`mslens models install ${String(arg.id)} --accept-licence\`.`;
@@ -57,15 +58,23 @@ async function confirmLicence(arg: Record<string, unknown>, io: CliIo, install: 
   return /^y(es)?$/i.test(answer.trim()) ? true : 'The licence was not accepted; nothing was installed.';
 }
 
-/** A bad argument is named by the flag it came from (`--max-cloud`), not its operation field (`maxCloud`). */
+/**
+ * An error in the CLI's terms: a bad argument is named by the flag it came from (`--max-cloud`),
+ * not its operation field (`maxCloud`); one given as a word (the query) loses the field name
+ * and gains the usage line; an action is worded as a command or flag.
+ */
 function inFlagTerms(error: WireError, command: AnyCommand): string {
   const field = error.detail.field;
-  if (error.code !== 'BAD_ARGUMENT' || typeof field !== 'string') return error.message;
+  if (error.code !== 'BAD_ARGUMENT' || typeof field !== 'string' || !error.message.startsWith(`${field}: `)) return errorInCliTerms(error);
   const top = field.split('.')[0];
   const flag = command.flagFor?.[top] ?? top.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  if (!Object.hasOwn(command.flags, flag) || !error.message.startsWith(`${field}: `)) return error.message;
-  return `--${flag} ${error.message.slice(field.length + 2)}`;
+  const what = error.message.slice(field.length + 2);
+  if (!Object.hasOwn(command.flags, flag)) return `${what.replace(/\.$/, '')}. Usage: ${command.usage}`;
+  return `--${flag} ${what}`;
 }
+
+/** A phrase ended as a sentence ("missing SCENE." but "did you mean --top-k?"). */
+const sentence = (s: string): string => (/[.?!]$/.test(s) ? s : `${s}.`);
 
 export interface CliIo {
   stdout: NodeJS.WriteStream;
@@ -74,7 +83,7 @@ export interface CliIo {
 
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }, handlers?: Handlers): Promise<number> {
   const fail = (message: string, code: number): number => {
-    io.stderr.write(`mslens: ${message}\n`);
+    io.stderr.write(`mslens: ${tidyMessage(message)}\n`);
     return code;
   };
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -88,15 +97,15 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
 
   let parsed: Parsed & { json: boolean };
   try {
-    const options = Object.fromEntries(Object.entries(command.flags).map(([k, type]) => [k, { type }]));
-    const { values, positionals } = parseArgs({ args: rest, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseFlags(rest.map((a) => (a === '-h' ? '--help' : a)), { ...command.flags, json: 'boolean', help: 'boolean' });
     if (values.help) {
       io.stdout.write(`usage: ${command.usage}\n${command.summary}\n`);
       return 0;
     }
     parsed = { positionals, flags: values as Parsed['flags'], json: values.json === true };
   } catch (err) {
-    return fail(`${(err as Error).message.split('\n')[0]}. Usage: ${command.usage}`, 2);
+    if (err instanceof UsageError) return fail(`${sentence(err.message)} Usage: ${command.usage}`, 2);
+    throw err;
   }
 
   const h = handlers ?? createHandlers({ home: resolveDataHome(), builtInModels: defaultBuiltInModelsDir() });
@@ -116,7 +125,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     try {
       arg = command.toArg(parsed) as Record<string, unknown>;
     } catch (err) {
-      if (err instanceof UsageError) return fail(`${err.message}. Usage: ${command.usage}`, 2);
+      if (err instanceof UsageError) return fail(`${sentence(err.message)} Usage: ${command.usage}`, 2);
       throw err;
     }
     // INDEX given as a scene: index it first with the default model (the cache makes this free
@@ -126,16 +135,17 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       const early = argumentError(command.op, { ...arg, index: 'index.parquet' });
       if (early) return fail(inFlagTerms(early, command), 1);
       const given = Array.isArray(arg.index) ? (arg.index as string[]) : [arg.index as string];
-      const isScene = (p: string): boolean => isHttpUrl(p) || SCENE_EXT.has(extname(p).toLowerCase()) || statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+      const isFolder = (p: string): boolean => { try { return statSync(p, { throwIfNoEntry: false })?.isDirectory() === true; } catch { return false; } };
+      const isScene = (p: string): boolean => isHttpUrl(p) || SCENE_EXT.has(extname(p).toLowerCase()) || isFolder(p);
       if (command.op === 'search' && typeof arg.text === 'string' && arg.text.trim() && given.some(isScene)) {
         const probe = await call('embedText', { texts: [arg.text] });
-        if (!probe.ok && probe.error.code === 'QUERY_NOT_UNDERSTOOD') return fail(probe.error.message, 1);
+        if (!probe.ok && probe.error.code === 'QUERY_NOT_UNDERSTOOD') return fail(errorInCliTerms(probe.error), 1);
       }
       const paths: string[] = [];
       for (const p of given) {
         if (!isScene(p)) { paths.push(p); continue; }
         const built = await call('buildIndex', { scene: p });
-        if (!built.ok) return fail(built.error.message, 1);
+        if (!built.ok) return fail(errorInCliTerms(built.error), 1);
         paths.push((built.value as { path: string }).path);
       }
       arg = { ...arg, index: paths.length === 1 ? paths[0] : paths };

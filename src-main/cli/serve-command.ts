@@ -1,22 +1,24 @@
 /**
- * `mslens serve [--port P] [--json] [--open]`: web mode, the desktop UI in a browser, on
- * 127.0.0.1 with a per-run token. Not an operation, so it sits beside the op commands.
+ * `mslens serve [--port P] [--json] [--open | --no-open]`: web mode, the desktop UI in a browser,
+ * on 127.0.0.1 with a per-run token (the browser is not opened unless asked). Not an operation,
+ * so it sits beside the op commands.
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { runWebMode } from '../server/web-mode.ts';
 import type { CliIo } from './main.ts';
+import { UsageError, parseFlags } from './parse-flags.ts';
 
-export const SERVE_USAGE = 'mslens serve [--port P] [--json] [--open]';
+export const SERVE_USAGE = 'mslens serve [--port P] [--json] [--open | --no-open]';
 export const SERVE_SUMMARY = 'web mode: the app in a browser, on 127.0.0.1 with a per-run token (prints {"url":…} with --json)';
 
 /** Starts the server and resolves once it is listening (0), or with an exit code on bad input. */
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
   let values: { port?: string; json?: boolean; open?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, json: { type: 'boolean' }, open: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseFlags(argv.map((a) => (a === '-h' ? '--help' : a)), { port: 'string', json: 'boolean', open: 'boolean', help: 'boolean' }, { positionals: false }) as { values: typeof values });
   } catch (err) {
-    io.stderr.write(`mslens: ${(err as Error).message.split('\n')[0]}. Usage: ${SERVE_USAGE}\n`);
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`mslens: ${err.message}${/[.?]$/.test(err.message) ? '' : '.'} Usage: ${SERVE_USAGE}\n`);
     return 2;
   }
   if (values.help) {
