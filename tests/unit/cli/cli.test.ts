@@ -131,7 +131,7 @@ describe('mslens', () => {
     [['index', fixture('msclip-examples', 'README.md')], /could not be read|not a format/, 1],
     [['frobnicate'], /unknown command/, 2],
     [['search', 'a', 'b', '--top-k', 'many'], /--top-k takes a number/, 2],
-    [['index', 'x.tif', '--bogus'], /Unknown option/, 2],
+    [['index', 'x.tif', '--bogus'], /^mslens: unknown option --bogus\. Usage: /, 2],
   ] as [string[], RegExp, number][])('bad input %j exits non-zero with one line', (args, message, code) => {
     const r = mslens(...args);
     expect(r.code).toBe(code);

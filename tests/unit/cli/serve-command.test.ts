@@ -26,7 +26,7 @@ test('serve --help', async () => {
 test.each([
   [['--port', 'eighty'], /--port takes a port number/],
   [['--port', '70000'], /--port takes a port number/],
-  [['--host', '0.0.0.0'], /Unknown option '--host'/],
+  [['--host', '0.0.0.0'], /unknown option --host/],
 ])('serve %j is a usage error', async (args, message) => {
   const t = io();
   expect(await runCli(['serve', ...args], t.io)).toBe(2);
