@@ -74,6 +74,9 @@ export class MapView {
     this.map.on('loadstart', () => { this.loading = true; });
     this.map.on('loadend', () => { this.loading = false; });
     this.map.on('change:size', () => { if (this.fitted) this.fitScene(); });
+    // A drag or a wheel turn frames something else than the scene.
+    this.map.on('pointerdrag', () => { this.fitted = false; });
+    this.map.getViewport()?.addEventListener('wheel', () => { this.fitted = false; }, { passive: true });
     this.#watchView();
   }
 
@@ -136,6 +139,7 @@ export class MapView {
     const rc = parseTileId(tile);
     if (!g || !rc) return;
     if (opts.select !== false) this.selected = tileIdOf(rc.row, rc.col);
+    this.fitted = false;
     // The tile with two neighbours on every side: about five tiles across the map's short side.
     const extent = boundingExtent([...g.ring(rc.row - NEIGHBOURS, rc.col - NEIGHBOURS), ...g.ring(rc.row + NEIGHBOURS, rc.col + NEIGHBOURS)]);
     this.map.getView().fit(extent, { padding: [24, 24, 24, 24], duration: 350, maxZoom: 22 });
