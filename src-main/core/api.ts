@@ -5,6 +5,7 @@
  * can import it.
  */
 import { z } from 'zod';
+import type { ClassCheck } from './analysis/class-check.ts';
 import type { ClassifiedTile } from './analysis/zero-shot.ts';
 import type { Hit } from './analysis/search.ts';
 import type { TileRef } from './analysis/tile-refs.ts';
@@ -17,7 +18,7 @@ import type { SceneImagery } from './app/scene-preview.ts';
 import type { FeatureCollection } from './export/geojson.ts';
 import type { JobControl } from './jobs.ts';
 
-export type { ClassifiedTile, Hit, TileRef, WireError, IndexProgress, ProviderName };
+export type { ClassCheck, ClassifiedTile, Hit, TileRef, WireError, IndexProgress, ProviderName };
 export type { AppState, RecentItems, SceneStretch, FeatureCollection };
 export type { SceneImagery };
 
@@ -115,9 +116,12 @@ export interface SearchResult {
 export interface ClassifyResult {
   modelId: string;
   classes: string[];
+  /** Each tile's label: one of the classes, or "uncertain" where the classes don't separate it. */
   tiles: ClassifiedTile[];
-  /** Tiles per label. */
+  /** Tiles per label, "uncertain" included when there are such tiles. */
   counts: Record<string, number>;
+  /** What the model can't do with these classes (see checkClasses). */
+  check: ClassCheck;
   geojson?: string;
 }
 
@@ -177,6 +181,9 @@ export const api = {
     z.object({ index: indexes, text: z.string().trim().min(1, 'the query is empty: type what to look for, e.g. "water"'), topK: topK.optional(), threshold: z.number().min(-1, 'takes a score from -1 to 1').max(1, 'takes a score from -1 to 1').optional(), allScores: z.boolean().optional(), geojson }).strict()),
   classify: op<{ index: string | string[]; classes: string[]; geojson?: string }, ClassifyResult>(
     z.object({ index: indexes, classes: z.array(z.string().trim().min(1, 'has an empty class name')).min(2, 'takes at least two classes').max(100), geojson }).strict()),
+  /** What a model can't do with a class list (unknown classes, classes it can't tell apart), before classifying. */
+  checkClasses: op<{ model?: string; classes: string[] }, ClassCheck>(
+    z.object({ model: modelId.optional(), classes: z.array(z.string().trim().min(1, 'has an empty class name')).min(1, 'give at least one class').max(100) }).strict()),
   similar: op<{ index: string | string[]; tile: string; positive?: string[]; negative?: string[]; topK?: number; allScores?: boolean; geojson?: string }, SearchResult>(
     z.object({ index: indexes, tile: tileIdSchema, positive: z.array(tileIdSchema).optional(), negative: z.array(tileIdSchema).optional(), topK: topK.optional(), allScores: z.boolean().optional(), geojson }).strict()),
   // — models —

@@ -27,7 +27,7 @@ app.enableSandbox();
 let win: BrowserWindow | null = null;
 const currentWindow = (): BrowserWindow | null => win;
 
-const handlers = { ...createHandlers({ home: resolveDataHome(), builtInModels: process.env.MSLENS_BUILTIN_MODELS }), chooseFile: (arg: Parameters<typeof chooseFile>[1]) => chooseFile(win, arg) };
+const handlers = { ...createHandlers({ home: resolveDataHome(), builtInModels: process.env.MSLENS_BUILTIN_MODELS, relativePaths: 'refuse' }), chooseFile: (arg: Parameters<typeof chooseFile>[1]) => chooseFile(win, arg) };
 const runner = createOpRunner(handlers, { log: (e) => console.error(e) });
 
 function openWindow(): void {

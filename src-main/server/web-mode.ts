@@ -35,7 +35,7 @@ export async function runWebMode(opts: WebModeOptions): Promise<WebServer> {
   if (!existsSync(join(opts.rendererDir, 'index.html'))) {
     throw new Error(`the renderer is not built (no ${join(opts.rendererDir, 'index.html')}): run \`npm run build\` first`);
   }
-  const handlers = createHandlers({ home: resolveDataHome(), builtInModels: defaultBuiltInModelsDir() });
+  const handlers = createHandlers({ home: resolveDataHome(), builtInModels: defaultBuiltInModelsDir(), relativePaths: 'refuse' });
   const runner = createOpRunner(handlers, { log: (e) => console.error(e) });
   const server = await startWebServer({ runner, rendererDir: opts.rendererDir, port: opts.port });
   out.write(opts.json ? `${JSON.stringify({ url: server.url })}\n` : `mslens web mode: ${server.url}\n`);

@@ -36,7 +36,12 @@ export function paletteColor(i: number): [number, number, number] {
   return PALETTE[((i % PALETTE_SIZE) + PALETTE_SIZE) % PALETTE_SIZE];
 }
 
+/** The label core gives a tile the classes don't separate, and its palette index (none: a faint grey). */
+export const UNCERTAIN = 'uncertain';
+export const UNCERTAIN_COLOR = -1;
+
 export function cssColor(i: number, alpha = 1): string {
+  if (i < 0) return `rgb(128 128 128 / ${0.45 * alpha})`;
   const [r, g, b] = paletteColor(i);
   return alpha === 1 ? `rgb(${r} ${g} ${b})` : `rgb(${r} ${g} ${b} / ${alpha})`;
 }

@@ -3,6 +3,7 @@
  * (the heat layer), the top-k, the score threshold that picks the hits, and the layer opacity.
  */
 import type { SearchResult } from '$api';
+import { AnalysisOutcome } from './analysis-outcome.svelte';
 import type { Session } from './session.svelte';
 
 export interface ScoreRange {
@@ -28,13 +29,10 @@ export function noIndexMessage(s: Session): string {
   return s.scene ? 'Index the scene first: click “Index scene” above.' : 'Open a scene first.';
 }
 
-export class RankedTiles {
+export class RankedTiles extends AnalysisOutcome<SearchResult> {
   topK = $state(20);
   threshold = $state(0);
   opacity = $state(1);
-  result = $state.raw<SearchResult | null>(null);
-  running = $state(false);
-  error = $state<string | null>(null);
   range = $derived(scoreRange(this.result?.allScores));
   /** The top-k at or above the threshold: outlined on the map and listed. */
   hits = $derived((this.result?.results ?? []).filter((h) => h.score >= this.threshold));

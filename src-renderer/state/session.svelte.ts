@@ -136,21 +136,29 @@ export class Session {
     await this.openScene(scenePath);
   }
 
-  async openScene(path: string, opts: { keepIndex?: boolean } = {}): Promise<void> {
+  /**
+   * Opens a scene; returns why it could not, or null. The error goes beside the scene card, or
+   * only to the caller with `quiet` (the path prompt shows it inline). A scene that opens clears
+   * the errors of the one before.
+   */
+  async openScene(path: string, opts: { keepIndex?: boolean; quiet?: boolean } = {}): Promise<string | null> {
     this.opening = 'Opening the scene…';
-    this.setError('scene', null);
+    if (!opts.quiet) this.setError('scene', null);
     try {
       const scene = await this.api.call('openScene', { path });
       const stretch = await this.api.call('sceneStretch', { path: scene.path });
       this.scene = scene;
       this.stretch = stretch;
+      this.errors = {};
       void this.loadImagery(scene.path);
       this.display = { min: stretch.min, max: stretch.max, gamma: 1 };
       if (!opts.keepIndex) this.index = null;
       await this.remember({ scenes: front(this.app?.recent.scenes ?? [], scene.path, 12) });
       if (!opts.keepIndex) await this.reopenIndex(scene.path);
+      return null;
     } catch (err) {
-      this.setError('scene', err);
+      if (!opts.quiet) this.setError('scene', err);
+      return messageOf(err);
     } finally {
       this.opening = null;
     }
@@ -197,19 +205,31 @@ export class Session {
     }
   }
 
-  async openIndex(path: string): Promise<void> {
+  /** Opens an index and its scene; returns why it could not, or null (see openScene for `quiet`). */
+  async openIndex(path: string, opts: { quiet?: boolean } = {}): Promise<string | null> {
     this.opening = 'Opening the index…';
-    this.setError('index', null);
+    if (!opts.quiet) this.setError('index', null);
     try {
       const index = await this.api.call('openIndex', { index: path });
-      if (this.scene?.path !== index.scenePath) await this.openScene(index.scenePath, { keepIndex: true });
+      if (this.scene?.path !== index.scenePath) {
+        const failed = await this.openScene(index.scenePath, { keepIndex: true, quiet: true });
+        if (failed) throw new ApiError({ code: 'SCENE_UNREADABLE', message: `The index opened, but not its scene: ${failed}`, detail: { path: index.scenePath } });
+      }
       this.index = index;
+      this.setError('index', null);
       await this.remember({ indexes: front(this.app?.recent.indexes ?? [], { scene: index.scenePath, index: index.path }, 12, (a, b) => a.scene === b.scene) });
+      return null;
     } catch (err) {
-      this.setError('index', err);
+      if (!opts.quiet) this.setError('index', err);
+      return messageOf(err);
     } finally {
       this.opening = null;
     }
+  }
+
+  /** Opens what the path prompt or a file dialog was asked for. */
+  open(purpose: 'scene' | 'index', path: string, opts: { quiet?: boolean } = {}): Promise<string | null> {
+    return purpose === 'scene' ? this.openScene(path, opts) : this.openIndex(path, opts);
   }
 
   /** Embeds every tile of the open scene (in a worker), then opens the index. */

@@ -2,7 +2,6 @@
  * Find similar, refined as in Earth Index: positive examples (the first is the anchor) and
  * negative ones; every change re-scores the index, which takes milliseconds.
  */
-import { messageOf } from '../lib/api-client';
 import { defaultThreshold, noIndexMessage, RankedTiles } from './ranked-tiles.svelte';
 import type { Session } from './session.svelte';
 
@@ -12,18 +11,16 @@ export class SimilarState extends RankedTiles {
   negatives = $state<string[]>([]);
   /** What a map click adds. */
   mark = $state<'positive' | 'negative'>('positive');
-  #seq = 0;
 
   constructor(session: Session) {
     super();
     this.#session = session;
   }
 
-  clear(): void {
+  override clear(): void {
+    super.clear();
     this.positives = [];
     this.negatives = [];
-    this.result = null;
-    this.error = null;
   }
 
   /** Starts over from one tile. */
@@ -51,31 +48,16 @@ export class SimilarState extends RankedTiles {
 
   async run(): Promise<void> {
     const s = this.#session;
-    if (!s.index) {
-      this.error = noIndexMessage(s);
-      return;
-    }
-    if (this.positives.length === 0) {
-      this.result = null;
-      this.error = null;
-      return;
-    }
-    const seq = ++this.#seq;
+    const index = s.index;
+    if (!index) return this.fail(noIndexMessage(s));
+    if (this.positives.length === 0) return this.clear();
     const keepThreshold = this.result !== null;
-    this.running = true;
-    this.error = null;
-    try {
-      const [tile, ...positive] = this.positives;
-      const result = await s.api.call('similar', { index: s.index.path, tile, positive, negative: this.negatives, topK: this.topK, allScores: true });
-      if (seq !== this.#seq) return;
-      this.result = result;
-      const r = this.range;
-      if (!keepThreshold || this.threshold < r.min || this.threshold > r.max) this.threshold = defaultThreshold(r);
-      s.hint = false;
-    } catch (err) {
-      if (seq === this.#seq) this.error = messageOf(err);
-    } finally {
-      if (seq === this.#seq) this.running = false;
-    }
+    const [tile, ...positive] = this.positives;
+    const negative = this.negatives;
+    const result = await this.settle(() => s.api.call('similar', { index: index.path, tile, positive, negative, topK: this.topK, allScores: true }));
+    if (!result) return;
+    const r = this.range;
+    if (!keepThreshold || this.threshold < r.min || this.threshold > r.max) this.threshold = defaultThreshold(r);
+    s.hint = false;
   }
 }

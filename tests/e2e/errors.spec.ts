@@ -38,8 +38,9 @@ describe('errors in web mode', () => {
     await page.getByTestId('open-scene').click();
     await page.getByTestId('path-input').fill('/nonexistent/S2_scene.tif');
     await page.getByTestId('path-input').press('Enter');
-    await expect.poll(() => errorText('scene-card')).toMatch(/\/nonexistent\/S2_scene\.tif does not exist/);
+    await expect.poll(() => page.getByTestId('path-error').innerText()).toMatch(/\/nonexistent\/S2_scene\.tif does not exist/);
     expect(await page.getByTestId('scene-card').innerText()).toMatch(/demo-s2l2a-2240\.tif/);
+    await page.keyboard.press('Escape');
   });
 
   test('a file that is not a scene', async () => {
@@ -49,8 +50,9 @@ describe('errors in web mode', () => {
     await page.getByTestId('open-scene').click();
     await page.getByTestId('path-input').fill(notScene);
     await page.getByTestId('path-input').press('Enter');
-    await expect.poll(() => errorText('scene-card')).toMatch(/notes\.tif.*GeoTIFF/);
+    await expect.poll(() => page.getByTestId('path-error').innerText()).toMatch(/notes\.tif.*GeoTIFF/);
     await b.shot('errors-not-a-scene');
+    await page.keyboard.press('Escape');
   });
 
   test('a query the built-in model does not know points to the MS-CLIP install', async () => {

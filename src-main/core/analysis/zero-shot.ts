@@ -1,6 +1,8 @@
 /**
  * Zero-shot classification as in CLIP: each class is the renormalised mean of its prompt
- * embeddings (one per template, each normalised); logits = scale · cosine; softmax.
+ * embeddings (one per template, each normalised); logits = scale · cosine; softmax. A tile the
+ * classes don't separate (probabilities near uniform, or its best two tied) is labelled
+ * "uncertain" rather than given whichever class comes first.
  */
 import type { TileTable } from '../index/index-collection.ts';
 import type { TextEncoder } from '../models/text-encoder.ts';
@@ -10,6 +12,28 @@ import { tileRef, type TileRef } from './tile-refs.ts';
 export interface ClassifiedTile extends TileRef {
   label: string;
   probs: Record<string, number>;
+}
+
+/** The label of a tile the classes don't separate. */
+export const UNCERTAIN = 'uncertain';
+/** Entropy over log(classes) above which probabilities are near uniform. */
+const NEAR_UNIFORM = 0.95;
+/** Best two probabilities closer than this are a tie. */
+const TIED = 0.01;
+
+/** Whether probabilities (summing to 1) pick no class: near uniform, or the best two tied. */
+export function isUncertain(p: ArrayLike<number>): boolean {
+  const n = p.length;
+  if (n < 2) return false;
+  let first = 0;
+  let second = 0;
+  let entropy = 0;
+  for (let c = 0; c < n; c++) {
+    const v = p[c];
+    if (v > first) { second = first; first = v; } else if (v > second) second = v;
+    if (v > 0) entropy -= v * Math.log(v);
+  }
+  return first - second < TIED || entropy / Math.log(n) > NEAR_UNIFORM;
 }
 
 export async function classVectors(text: TextEncoder, classes: readonly string[], templates: readonly string[], dim: number): Promise<Float32Array> {
@@ -41,7 +65,7 @@ export async function classifyTiles(table: TileTable, dim: number, classes: read
       probs[classes[c]] = Math.round(p[c] * 1e6) / 1e6;
       if (p[c] > p[best]) best = c;
     }
-    result.push({ ...tileRef(table, i), label: classes[best], probs });
+    result.push({ ...tileRef(table, i), label: isUncertain(p.subarray(0, C)) ? UNCERTAIN : classes[best], probs });
   }
   return result;
 }

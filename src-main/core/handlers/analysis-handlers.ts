@@ -1,7 +1,12 @@
 /** Analysis: text search, zero-shot classification and find-similar, with GeoJSON export. */
+import { checkClasses, type ClassCheckModel } from '../analysis/class-check.ts';
 import { rankTiles, type Ranking } from '../analysis/search.ts';
 import { similarQuery } from '../analysis/similar.ts';
-import { classifyTiles, classVectors } from '../analysis/zero-shot.ts';
+import { classifyTiles } from '../analysis/zero-shot.ts';
+import { MslensError } from '../errors.ts';
+import type { InstalledModel } from '../models/manifest.ts';
+import { findModel } from '../models/registry.ts';
+import { readSettings } from '../settings.ts';
 import { tilesToGeoJson, writeGeoJson } from '../export/geojson.ts';
 import { findTile, type IndexCollection } from '../index/index-collection.ts';
 import type { Handlers, SearchResult } from '../api.ts';
@@ -16,7 +21,10 @@ async function rankedResult(c: HandlerContext, index: IndexCollection, modelId: 
   return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
 }
 
-export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | 'classify' | 'similar'> {
+const checkModel = ({ manifest: m }: InstalledModel): ClassCheckModel =>
+  ({ id: m.id, name: m.name, promptTemplates: m.promptTemplates, embeddingDim: m.embeddingDim, concepts: m.concepts });
+
+export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | 'classify' | 'checkClasses' | 'similar'> {
   return {
     async search(arg) {
       const { index, model } = await c.loadIndex(arg.index);
@@ -29,14 +37,24 @@ export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | '
     async classify(arg) {
       const { index, model } = await c.loadIndex(arg.index);
       const dim = index.embeddingDim;
-      const vectors = await classVectors(await c.textEncoderFor(model), arg.classes, model.manifest.promptTemplates, dim);
+      const { check, vectors } = await checkClasses(await c.textEncoderFor(model), arg.classes, checkModel(model));
+      if (!vectors) {
+        throw new MslensError('QUERY_NOT_UNDERSTOOD',
+          `${check.notes[0]} Remove ${check.unknown.length > 1 ? 'those classes' : 'that class'}, or classify with the Llama3-MS-CLIP model, which takes any class name: install it with \`mslens models install llama3-ms-clip\`.`,
+          { classes: check.unknown.join(','), model: model.manifest.id });
+      }
       const tiles = await classifyTiles(index, dim, arg.classes, vectors, model.manifest.logitScale);
-      const counts = Object.fromEntries(arg.classes.map((c) => [c, 0]));
-      for (const t of tiles) counts[t.label]++;
-      const result = { modelId: model.manifest.id, classes: arg.classes, tiles, counts };
+      const counts: Record<string, number> = Object.fromEntries(arg.classes.map((c) => [c, 0]));
+      for (const t of tiles) counts[t.label] = (counts[t.label] ?? 0) + 1;
+      const result = { modelId: model.manifest.id, classes: arg.classes, tiles, counts, check };
       if (!arg.geojson) return result;
       const fc = tilesToGeoJson(index, model.manifest.id, tiles.map((t, i) => ({ index: i, properties: { label: t.label, probs: t.probs } })));
       return { ...result, geojson: await writeGeoJson(arg.geojson, fc) };
+    },
+
+    async checkClasses(arg) {
+      const model = await findModel(c.modelDirs, arg.model ?? (await readSettings(c.deps.home.settings)).defaultModel);
+      return (await checkClasses(await c.textEncoderFor(model), arg.classes, checkModel(model))).check;
     },
 
     async similar(arg) {

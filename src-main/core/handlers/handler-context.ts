@@ -2,7 +2,8 @@
  * What every group of handlers shares: the data folder, the model registry, loaded indexes and
  * text encoders (kept warm, so re-scoring is fast), and the provider environment.
  */
-import { basename } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { IndexSummary, OpContext, OpName } from '../api.ts';
 import type { DataHome } from '../data-home.ts';
 import { MslensError } from '../errors.ts';
@@ -20,6 +21,12 @@ export interface HandlerDeps {
   /** ONNX Runtime intra-op threads; 0 lets it choose. */
   threads?: number;
   providerEnvironment?: ProviderEnvironment;
+  /**
+   * How a relative path given to an operation is read: against the working folder (the CLI,
+   * where the user chose it), or refused with a hint (the desktop app and web mode, whose
+   * working folder the user never chose). @default 'cwd'
+   */
+  relativePaths?: 'cwd' | 'refuse';
 }
 
 export interface HandlerContext {
@@ -37,6 +44,8 @@ export interface HandlerContext {
   forgetModel(id: string): void;
   loadIndex(paths: string | string[]): Promise<{ index: IndexCollection; model: InstalledModel }>;
   allScores(index: IndexCollection, scores: Float32Array): { tile: string; score: number }[];
+  /** A path the user gave, as an absolute path; URLs as they are. Refuses relative paths where the front's working folder means nothing to its user. */
+  userPath(p: string): string;
   summary(path: string, meta: LoadedIndex['meta'], extra: { cached: boolean; provider: ProviderName | null; seconds: number; indexed?: number }): IndexSummary;
 }
 
@@ -84,6 +93,12 @@ export function makeHandlerContext(deps: HandlerDeps): HandlerContext {
         throw new MslensError('INDEX_UNREADABLE', `${basename(index.paths[0])} was built with another version of ${model.manifest.name}. Rebuild it with \`mslens index ${index.metas[0].scenePath} --model ${model.manifest.id}\`.`, { path: index.paths[0] });
       }
       return { index, model };
+    },
+    userPath(p) {
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p) || isAbsolute(p)) return p;
+      if ((deps.relativePaths ?? 'cwd') === 'cwd') return resolve(p);
+      const example = p.startsWith('~') ? join(homedir(), p.replace(/^~[/\\]?/, '')) : join(homedir(), p);
+      throw new MslensError('BAD_ARGUMENT', `"${p}" is a relative path, and mslens can't tell which folder it starts from. Give the full path, e.g. ${example}.`, { path: p });
     },
     allScores: (index, scores) =>
       index.tiles.tileId.map((tile, i) => ({ tile: index.metas.length > 1 ? `${index.tiles.sceneId[i]}/${tile}` : tile, score: Math.round(scores[i] * 1e6) / 1e6 })),

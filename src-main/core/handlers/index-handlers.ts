@@ -16,8 +16,8 @@ export function indexHandlers(c: HandlerContext): Pick<Handlers, 'buildIndex' | 
       const settings = await readSettings(c.deps.home.settings);
       const model = await findModel(c.modelDirs, arg.model ?? settings.defaultModel);
       const built = await buildIndex({
-        scenePath: arg.scene, model, providers: candidateProviders(c.env, settings.provider), cacheDir: c.deps.home.indexes,
-        size: arg.tile, stride: arg.stride, minValidFraction: arg.minValid, maxCloudFraction: arg.maxCloud ?? settings.maxCloud, out: arg.out, threads: c.deps.threads, precision: settings.precision, signal: ctx.signal,
+        scenePath: c.userPath(arg.scene), model, providers: candidateProviders(c.env, settings.provider), cacheDir: c.deps.home.indexes,
+        size: arg.tile, stride: arg.stride, minValidFraction: arg.minValid, maxCloudFraction: arg.maxCloud ?? settings.maxCloud, out: arg.out === undefined ? undefined : c.userPath(arg.out), threads: c.deps.threads, precision: settings.precision, signal: ctx.signal,
         onProgress: (p) => c.progress(ctx, 'buildIndex', PHASE_MESSAGES[p.phase], p.done, p.total, { tilesPerSecond: p.tilesPerSecond, etaSeconds: p.etaSeconds, provider: p.provider, skippedNodata: p.skippedNodata, skippedCloudy: p.skippedCloudy }),
       });
       if (built.provider) c.activeProvider = built.provider;
@@ -25,7 +25,7 @@ export function indexHandlers(c: HandlerContext): Pick<Handlers, 'buildIndex' | 
     },
 
     async openIndex(arg) {
-      const index = await c.indexes.load(arg.index);
+      const index = await c.indexes.load(c.userPath(arg.index));
       const n = index.tiles.tileId.length;
       const table = mergeIndexes([index]);
       return { ...c.summary(index.path, index.meta, { cached: true, provider: null, seconds: 0, indexed: n }), tiles: Array.from({ length: n }, (_, i) => tileRef(table, i)) };

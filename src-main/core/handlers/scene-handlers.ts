@@ -22,7 +22,7 @@ export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'o
     },
 
     async openScene(arg, ctx) {
-      const path = resolveSceneLocation(arg.path);
+      const path = resolveSceneLocation(c.userPath(arg.path));
       const source = await openScene(path, ctx.signal);
       try {
         const i = source.info;
@@ -41,7 +41,7 @@ export function sceneHandlers(c: HandlerContext): Pick<Handlers, 'makeDemo' | 'o
       }
     },
 
-    sceneImagery: (arg, ctx) => sceneImagery(resolveSceneLocation(arg.path), {
+    sceneImagery: (arg, ctx) => sceneImagery(resolveSceneLocation(c.userPath(arg.path)), {
       cacheDir: join(c.deps.home.root, 'previews'),
       signal: ctx.signal,
       onProgress: (done, total) => c.progress(ctx, 'sceneImagery', 'Preparing the map preview', done, total),

@@ -1,7 +1,7 @@
 /**
  * Zero-shot labels: every tile filled with its class colour. Colours come by palette index
  * (`ci`), so a new class list never rebuilds the style; tiles whose top probability is under
- * the `minProb` variable stay clear.
+ * the `minProb` variable stay clear; "uncertain" tiles (no palette index) are a faint grey.
  */
 import type Feature from 'ol/Feature.js';
 import type Polygon from 'ol/geom/Polygon.js';
@@ -28,7 +28,7 @@ export function createLabelLayer(): LabelLayer {
     variables: { minProb: 0 },
     style: [{
       filter: ['>=', ['get', 'p'], ['var', 'minProb']],
-      style: { 'fill-color': ['match', ['get', 'ci'], ...cases, [128, 128, 128, 1]], 'stroke-color': [0, 0, 0, 0.25], 'stroke-width': 0.75 },
+      style: { 'fill-color': ['match', ['get', 'ci'], ...cases, [128, 128, 128, 0.45]], 'stroke-color': [0, 0, 0, 0.25], 'stroke-width': 0.75 },
     }],
   });
   return {

@@ -25,6 +25,7 @@ const BAD: Record<OpName, [unknown, RegExp]> = {
   openIndex: [{}, /index/],
   search: [{ index: 'a.parquet', text: '' }, /query is empty/],
   classify: [{ index: 'a.parquet', classes: ['water'] }, /at least two classes/],
+  checkClasses: [{ classes: [] }, /at least one class/],
   similar: [{ index: 'a.parquet', tile: 'tile-7' }, /takes a tile id like r003c007/],
   installModel: [{ id: 'llama3-ms-clip', url: 'not a url' }, /url/i],
   importModel: [{ checkpoint: 'a.pt', config: 'c.json', id: 'Bad Id' }, /lower-case/],
