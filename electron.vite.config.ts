@@ -15,6 +15,7 @@ const WORKERS = {
   'embed-worker': resolve(root, 'src-main/core/index/embed-worker.ts'),
   'scene-preview-worker': resolve(root, 'src-main/core/app/scene-preview-worker.ts'),
   'strip-worker': resolve(root, 'src-main/core/scene/strip-worker.ts'),
+  'model-import-worker': resolve(root, 'src-main/core/models/model-import-worker.ts'),
 };
 
 /**

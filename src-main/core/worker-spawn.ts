@@ -26,6 +26,11 @@ export interface WorkerJobOptions<M, T> {
   /** The error a cancelled job ends with. */
   cancelled: () => MslensError;
   signal?: AbortSignal;
+  /**
+   * Settle only once the thread has stopped, so the caller may remove files the worker was
+   * writing without racing it. @default false
+   */
+  waitForExit?: boolean;
   /** Handles each message of the worker; `done` and `fail` end the job. */
   onMessage: (msg: M, done: (value: T) => void, fail: (err: MslensError) => void) => void;
 }
@@ -47,8 +52,9 @@ export function runWorkerJob<M, T>(url: URL, start: unknown, opts: WorkerJobOpti
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       clearTimeout(killTimer);
-      void worker.terminate();
-      fn();
+      const stopped = worker.terminate();
+      if (opts.waitForExit) void stopped.then(fn, fn);
+      else fn();
     };
     const fail = (err: MslensError): void => finish(() => reject(err));
     const onAbort = (): void => {

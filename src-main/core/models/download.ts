@@ -2,6 +2,8 @@
  * Resumable downloads: bytes go to `<dest>.part`; after a dropped connection the next attempt
  * asks for the rest with a Range request (If-Range on the validator, so a changed file starts
  * over), and the finished file must match its sha256 before it is renamed into place.
+ * A host that can't be reached at all (its name doesn't resolve, or nothing listens) fails at
+ * once: retrying a missing network only makes the user wait.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -47,6 +49,22 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Connection errors that mean the host can't be reached from here, as opposed to a dropped transfer. */
+const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_NODATA', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN']);
+
+function causeOf(err: unknown): { code?: string; message: string } {
+  const cause = (err as { cause?: unknown }).cause;
+  const e = (cause instanceof Error ? cause : err) as Error & { code?: string; errors?: (Error & { code?: string })[] };
+  return { code: e.code ?? e.errors?.find((x) => x.code)?.code, message: e.message || e.errors?.[0]?.message || String(e) };
+}
+
+/** The error for a host that can't be reached: says so plainly and gives the address to fetch by hand. */
+export function unreachableError(url: string, code: string): MslensError {
+  const host = new URL(url).host;
+  const why = code === 'ECONNREFUSED' ? 'the connection was refused' : code === 'ENOTFOUND' || code.startsWith('EAI_') ? 'its name does not resolve' : 'there is no route to it';
+  return new MslensError('DOWNLOAD_FAILED', `${host} can't be reached from this computer (${why}). Download ${url} by hand, then install the downloaded file.`, { url, host, reason: 'unreachable', cause: code });
+}
+
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((res, rej) => {
   const t = setTimeout(res, ms);
   signal?.addEventListener('abort', () => { clearTimeout(t); rej(new MslensError('CANCELLED', 'The download was cancelled.')); }, { once: true });
@@ -75,7 +93,9 @@ export async function download(opts: DownloadOptions): Promise<Downloaded> {
       res = await fetch(opts.url, { headers, signal: opts.signal, redirect: 'follow' });
     } catch (err) {
       if (opts.signal?.aborted || isAbortError(err)) throw new MslensError('CANCELLED', 'The download was cancelled.');
-      lastError = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+      const cause = causeOf(err);
+      if (cause.code && UNREACHABLE.has(cause.code)) throw unreachableError(opts.url, cause.code);
+      lastError = cause.message;
       continue;
     }
     if (res.status !== 200 && res.status !== 206) {
@@ -117,5 +137,7 @@ export async function download(opts: DownloadOptions): Promise<Downloaded> {
     await rm(statePath, { force: true });
     return { path: opts.dest, sha256: actual, bytes: done, resumed };
   }
-  throw new MslensError('DOWNLOAD_FAILED', `Downloading ${basename(opts.dest)} from ${new URL(opts.url).host} failed after ${retries + 1} attempts (${lastError}). What arrived is kept and the next attempt resumes; or download the file yourself and install it with --file.`, { url: opts.url });
+  const kept = await stat(part).then((s) => s.size, () => 0);
+  const next = kept > 0 ? `${kept} bytes arrived and are kept; the next attempt resumes. Or download ${opts.url} by hand and install the downloaded file.` : `Nothing arrived. Try again later, or download ${opts.url} by hand and install the downloaded file.`;
+  throw new MslensError('DOWNLOAD_FAILED', `Downloading ${basename(opts.dest)} from ${new URL(opts.url).host} failed after ${retries + 1} attempts (${lastError}). ${next}`, { url: opts.url, host: new URL(opts.url).host, kept });
 }

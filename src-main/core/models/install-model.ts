@@ -10,7 +10,7 @@ import { MslensError } from '../errors.ts';
 import { download } from './download.ts';
 import { importOpenClipModel } from './import-model.ts';
 import type { InstalledModel } from './manifest.ts';
-import { CATALOGUE, catalogueEntry, type CatalogueEntry } from './model-catalogue.ts';
+import { CATALOGUE, catalogueEntry, catalogueUrl, type CatalogueEntry } from './model-catalogue.ts';
 
 export interface InstallOptions {
   id: string;
@@ -40,7 +40,7 @@ export async function installCatalogueModel(opts: InstallOptions): Promise<Insta
   let downloaded = false;
   if (!checkpoint) {
     const res = await download({
-      url: opts.url ?? entry.url, dest: join(opts.home.downloads, entry.fileName), sha256: entry.sha256, signal: opts.signal,
+      url: opts.url ?? catalogueUrl(entry), dest: join(opts.home.downloads, entry.fileName), sha256: entry.sha256, signal: opts.signal,
       onProgress: (done, total) => opts.onProgress?.(done, total || entry.bytes || 0, `Downloading ${entry.fileName}`),
     });
     checkpoint = res.path;

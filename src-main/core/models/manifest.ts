@@ -1,9 +1,7 @@
 /**
  * Model manifests: everything the app knows about a model comes from here, never from code.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MslensError } from '../errors.ts';
@@ -74,12 +72,6 @@ export interface InstalledModel {
 
 export const MANIFEST_FILE = 'manifest.json';
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 export async function readManifest(dir: string): Promise<ModelManifest> {
   const path = join(dir, MANIFEST_FILE);
   let raw: unknown;
@@ -126,19 +118,4 @@ export function imageEncoderFor(m: ModelManifest, provider: string, preference: 
 export function imageEncoderHashes(m: ModelManifest): string[] {
   const v = m.imageEncoder.variants;
   return [m.imageEncoder.sha256, v?.fp16?.sha256, v?.int8?.sha256].filter((h): h is string => !!h);
-}
-
-/** Checks that every file exists with the recorded hash; throws MODEL_LOAD_FAILED otherwise. */
-export async function verifyModelFiles(model: InstalledModel): Promise<void> {
-  for (const { file, sha256 } of manifestFiles(model.manifest)) {
-    const path = join(model.dir, file);
-    const exists = await stat(path).then(() => true, () => false);
-    if (!exists) {
-      throw new MslensError('MODEL_LOAD_FAILED', `Model ${model.manifest.id} is missing ${file}. Reinstall it with \`mslens models install ${model.manifest.id}\`.`, { path });
-    }
-    const actual = await sha256File(path);
-    if (actual !== sha256) {
-      throw new MslensError('MODEL_LOAD_FAILED', `Model ${model.manifest.id}: ${file} does not match its checksum (the file is damaged or was changed). Reinstall the model.`, { path, expected: sha256, actual });
-    }
-  }
 }

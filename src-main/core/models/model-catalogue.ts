@@ -75,6 +75,17 @@ export const CATALOGUE: readonly CatalogueEntry[] = [
   },
 ];
 
+const HUGGING_FACE = 'https://huggingface.co';
+
+/**
+ * Where an entry is downloaded from. HF_ENDPOINT, the variable huggingface_hub reads, points
+ * Hugging Face addresses at a mirror.
+ */
+export function catalogueUrl(entry: CatalogueEntry, env: NodeJS.ProcessEnv = process.env): string {
+  const mirror = env.HF_ENDPOINT?.trim().replace(/\/+$/, '');
+  return mirror && entry.url.startsWith(`${HUGGING_FACE}/`) ? mirror + entry.url.slice(HUGGING_FACE.length) : entry.url;
+}
+
 export function catalogueEntry(id: string): CatalogueEntry | undefined {
   return CATALOGUE.find((e) => e.id === id);
 }

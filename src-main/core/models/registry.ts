@@ -1,11 +1,14 @@
 /**
  * The model registry: built-in models ship in the app's models/ folder, installed ones live in
- * <data folder>/models. A folder is a model when it holds a valid manifest.json.
+ * <data folder>/models. A folder is a model when it holds a valid manifest.json. A model is
+ * handed out for use only after its files matched their recorded hashes (verify-model.ts;
+ * what matched is remembered in <data folder>/models/.verified.json).
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MslensError } from '../errors.ts';
 import { readManifest, type InstalledModel } from './manifest.ts';
+import { verifyModelFiles } from './verify-model.ts';
 
 export interface ModelDirs {
   builtIn: string;
@@ -27,6 +30,8 @@ async function scan(dir: string, builtIn: boolean): Promise<InstalledModel[]> {
   return models;
 }
 
+export const verifiedStore = (dirs: ModelDirs): string => join(dirs.installed, '.verified.json');
+
 export async function listModels(dirs: ModelDirs): Promise<InstalledModel[]> {
   const all = [...(await scan(dirs.builtIn, true)), ...(await scan(dirs.installed, false))];
   const seen = new Set<string>();
@@ -41,5 +46,6 @@ export async function findModel(dirs: ModelDirs, id: string): Promise<InstalledM
     const hint = id.startsWith('llama3-ms-clip') ? ' Install it with `mslens models install llama3-ms-clip`.' : '';
     throw new MslensError('MODEL_NOT_INSTALLED', `Model "${id}" is not installed (installed: ${known}).${hint}`, { model: id });
   }
+  await verifyModelFiles(model, { store: verifiedStore(dirs) });
   return model;
 }

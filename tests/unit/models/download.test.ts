@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
@@ -68,9 +68,43 @@ test('the server-declared sha256 is checked when none is pinned', async () => {
   await expect(download({ url: `${base}/wrong-hash.pt`, dest: join(dir, 'x.pt') })).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED' });
 });
 
-test('HTTP errors and unreachable hosts give clear messages', async () => {
+/** A port on 127.0.0.1 that nothing listens on: bound once by us, then closed. */
+async function closedPort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+test('HTTP errors give clear messages', async () => {
   await expect(download({ url: `${base}/missing.pt`, dest: join(dir, 'm.pt') })).rejects.toThrow(/HTTP 404/);
-  await expect(download({ url: 'http://127.0.0.1:9/x.pt', dest: join(dir, 'n.pt'), retries: 1, backoffMs: 1 })).rejects.toThrow(/failed after 2 attempts/);
+});
+
+test('a refused connection fails at once, says the host can\'t be reached and gives the URL', async () => {
+  const url = `http://127.0.0.1:${await closedPort()}/Llama3_MS_CLIP_weights.pt`;
+  const t0 = performance.now();
+  const err = await download({ url, dest: join(dir, 'n.pt') }).catch((e: unknown) => e);
+  expect(performance.now() - t0).toBeLessThan(2_000); // the default back-off would take 15 s
+  expect(err).toMatchObject({ code: 'DOWNLOAD_FAILED', detail: { reason: 'unreachable', url, cause: 'ECONNREFUSED' } });
+  expect((err as Error).message).toBe(`${new URL(url).host} can't be reached from this computer (the connection was refused). Download ${url} by hand, then install the downloaded file.`);
+  expect(await readdir(dir)).toEqual([]);
+});
+
+test('a host name that does not resolve fails at once, without retries', async () => {
+  const url = 'http://huggingface.invalid/x.pt';
+  const t0 = performance.now();
+  const err = await download({ url, dest: join(dir, 'd.pt') }).catch((e: unknown) => e);
+  expect(performance.now() - t0).toBeLessThan(5_000);
+  expect(err).toMatchObject({ code: 'DOWNLOAD_FAILED', detail: { reason: 'unreachable', host: 'huggingface.invalid' } });
+  expect((err as Error).message).toMatch(/^huggingface\.invalid can't be reached from this computer \(its name does not resolve\)\. Download http:\/\/huggingface\.invalid\/x\.pt by hand/);
+});
+
+test('after retries, the message says whether anything arrived', async () => {
+  cutsLeft = 3;
+  const err = await download({ url: `${base}/ckpt.pt`, dest: join(dir, 'k.pt'), retries: 2, backoffMs: 1 }).catch((e: unknown) => e);
+  expect((err as Error).message).toMatch(/failed after 3 attempts .* \d+ bytes arrived and are kept; the next attempt resumes/);
+  expect((err as { detail: { kept: number } }).detail.kept).toBeGreaterThan(0);
 });
 
 test('cancelling keeps what arrived, and the next attempt resumes', async () => {

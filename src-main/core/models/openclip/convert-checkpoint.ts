@@ -43,6 +43,12 @@ export interface ConvertOpenClipOptions {
    */
   variants?: readonly Precision[];
   /**
+   * Precisions of the text encoder, among `variants` (int8 has none). The importer asks for
+   * fp32 only: the app runs the text encoder on CPU in float32.
+   * @default every precision in `variants` except int8
+   */
+  textVariants?: readonly Precision[];
+  /**
    * Which precisions use ONNX Runtime's com.microsoft fused operators (Attention,
    * SkipLayerNormalization, BiasGelu). Plain graphs use standard ONNX operators (opset 17),
    * run on every execution provider, and ONNX Runtime's optimiser fuses them itself; on CPU
@@ -91,7 +97,7 @@ export async function convertOpenClipCheckpoint(opts: ConvertOpenClipOptions): P
   if (variants.length === 0 || variants.some((v) => v !== 'fp32' && v !== 'fp16' && v !== 'int8')) {
     throw new MslensError('BAD_ARGUMENT', `Precisions must be fp32 and/or fp16 (and int8 for the image encoder), not ${JSON.stringify(opts.variants)}.`);
   }
-  const hasText = (p: Precision) => p !== 'int8';
+  const hasText = (p: Precision) => p !== 'int8' && (opts.textVariants ?? variants).includes(p);
   const fusedFor = (p: Precision) => opts.fused?.[p] ?? false;
   const { signal } = opts;
   throwIfAborted(signal);

@@ -53,16 +53,29 @@ function fail(message: string, detail: Record<string, string | number> = {}): ne
   throw new MslensError('BAD_ARGUMENT', message, detail);
 }
 
+/**
+ * Upper bounds far above any CLIP model (ViT-bigG: 48 layers, width 1664, image 224; text
+ * context 77, vocabulary 49408), so a config with absurd numbers is refused before anything
+ * is sized from them. The checkpoint's own tensors are checked against the config next
+ * (openclip-weights.ts).
+ */
+export const CONFIG_LIMITS: Record<string, number> = {
+  layers: 256, width: 16384, head_width: 16384, heads: 1024, embed_dim: 16384,
+  image_size: 4096, patch_size: 4096, context_length: 16384, vocab_size: 1_000_000,
+};
+
 function posInt(obj: Json, key: string, where: string, fallback?: number): number {
   const v = obj[key] ?? fallback;
   if (v === undefined) fail(`The open_clip config has no ${where}.${key}. Use the model's open_clip config (model_configs/<name>.json or open_clip_config.json).`, { field: `${where}.${key}` });
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`The open_clip config's ${where}.${key} must be a positive integer, not ${JSON.stringify(v)}.`, { field: `${where}.${key}` });
+  const max = CONFIG_LIMITS[key];
+  if (max !== undefined && v > max) fail(`The open_clip config's ${where}.${key} is ${v}, more than any CLIP model has (at most ${max}). Use the config that belongs to this checkpoint.`, { field: `${where}.${key}` });
   return v;
 }
 
 function posNumber(obj: Json, key: string, where: string, fallback: number): number {
   const v = obj[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`The open_clip config's ${where}.${key} must be a positive number, not ${JSON.stringify(v)}.`, { field: `${where}.${key}` });
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 64) fail(`The open_clip config's ${where}.${key} must be a positive number up to 64, not ${JSON.stringify(v)}.`, { field: `${where}.${key}` });
   return v;
 }
 

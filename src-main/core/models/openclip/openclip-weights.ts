@@ -77,12 +77,45 @@ export function expectedTensors(cfg: OpenClipConfig, bands: number): Map<string,
   return m;
 }
 
+/** Transformer blocks present in the checkpoint for a tower: one more than the highest block index. */
+function blockCount(keys: readonly string[], prefix: string, tower: string): number {
+  const head = `${prefix}${tower}.resblocks.`;
+  let n = 0;
+  for (const k of keys) {
+    if (!k.startsWith(head)) continue;
+    const i = Number.parseInt(k.slice(head.length), 10);
+    if (Number.isInteger(i) && i + 1 > n) n = i + 1;
+  }
+  return n;
+}
+
+/**
+ * The config's sizes against the checkpoint's tensors, before anything is sized from the config
+ * (a config that asked for 10⁹ layers once filled 3.3 GB listing the tensors it expected).
+ */
+function checkSizes(source: WeightSource, keys: readonly string[], keySet: ReadonlySet<string>, prefix: string, cfg: OpenClipConfig): void {
+  const mismatch = (what: string, config: number, checkpoint: number, field: string): never => {
+    throw modelError(`The open_clip config gives ${what} ${config}, but the checkpoint has ${checkpoint}. Use the config that belongs to this checkpoint.`, { field, config, checkpoint });
+  };
+  for (const [tower, layers, what, field] of [['visual.transformer', cfg.vision.layers, 'image transformer layers', 'vision_cfg.layers'], ['transformer', cfg.text.layers, 'text transformer layers', 'text_cfg.layers']] as const) {
+    const n = blockCount(keys, prefix, tower);
+    if (n !== layers) mismatch(what, layers, n, field);
+  }
+  const width = (key: string, dim: number): number | null => (keySet.has(prefix + key) ? source.shape(prefix + key)[dim] ?? null : null);
+  const checks: [string, number, number | null, string][] = [
+    ['an image width of', cfg.vision.width, width(ANCHOR, 0), 'vision_cfg.width'],
+    ['a text width of', cfg.text.width, width('ln_final.weight', 0), 'text_cfg.width'],
+    ['an embedding size of', cfg.embedDim, width('text_projection', 1), 'embed_dim'],
+  ];
+  for (const [what, config, checkpoint, field] of checks) if (checkpoint !== null && checkpoint !== config) mismatch(what, config, checkpoint, field);
+}
+
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 /**
- * Wraps a WeightSource for one open_clip model and validates it against the config: every
- * tensor present with the right shape, and no extra transformer blocks. Errors name the
+ * Wraps a WeightSource for one open_clip model and validates it against the config: as many
+ * transformer blocks as the config says, and every tensor present with the right shape. Errors name the
  * first mismatch and suggest the likely cause (wrong config for this checkpoint).
  */
 export function openClipWeights(source: WeightSource, cfg: OpenClipConfig): OpenClipWeights {
@@ -94,6 +127,7 @@ export function openClipWeights(source: WeightSource, cfg: OpenClipConfig): Open
     throw modelError(`${ANCHOR} has shape ${fmt(conv)}; expected [width, bands, patch, patch].`, { key: prefix + ANCHOR });
   }
   const bands = conv[1];
+  checkSizes(source, keys, keySet, prefix, cfg);
   const expected = expectedTensors(cfg, bands);
   for (const [name, shape] of expected) {
     const key = prefix + name;
@@ -103,11 +137,6 @@ export function openClipWeights(source: WeightSource, cfg: OpenClipConfig): Open
     const actual = source.shape(key);
     if (!sameShape(actual, shape)) {
       throw modelError(`${key} has shape ${fmt(actual)} but the open_clip config implies ${fmt(shape)}. Use the config that belongs to this checkpoint.`, { key, actual: fmt(actual), expected: fmt(shape) });
-    }
-  }
-  for (const [tower, n] of [['visual.transformer', cfg.vision.layers], ['transformer', cfg.text.layers]] as const) {
-    if (keySet.has(`${prefix}${tower}.resblocks.${n}.ln_1.weight`)) {
-      throw modelError(`The checkpoint has more ${tower === 'transformer' ? 'text' : 'image'} transformer blocks than the config's ${n}. Use the config that belongs to this checkpoint.`, { tower, layers: n });
     }
   }
   return {

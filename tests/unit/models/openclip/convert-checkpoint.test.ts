@@ -70,10 +70,15 @@ describe('convertOpenClipCheckpoint', () => {
     await modelError(convertOpenClipCheckpoint({ source: sourceOf(t), config: RAW, outDir: join(dir, 'bad1') }), 'MODEL_LOAD_FAILED', /no clip_base_model\.model\.transformer\.resblocks\.1\.mlp\.c_fc\.bias/);
 
     const wider = parseOpenClipConfig({ ...RAW, vision_cfg: { ...RAW.vision_cfg, width: 32 } });
-    await modelError(convertOpenClipCheckpoint({ source: sourceOf(fresh()), config: wider, outDir: join(dir, 'bad2') }), 'MODEL_LOAD_FAILED', /visual\.conv1\.weight has shape \[16, 10, 16, 16\] but the open_clip config implies \[32, 10, 16, 16\]/);
+    await modelError(convertOpenClipCheckpoint({ source: sourceOf(fresh()), config: wider, outDir: join(dir, 'bad2') }), 'MODEL_LOAD_FAILED', /config gives an image width of 32, but the checkpoint has 16\. Use the config that belongs to this checkpoint/);
 
     const fewer = parseOpenClipConfig({ ...RAW, text_cfg: { ...RAW.text_cfg, layers: 1 } });
-    await modelError(convertOpenClipCheckpoint({ source: sourceOf(fresh()), config: fewer, outDir: join(dir, 'bad3') }), 'MODEL_LOAD_FAILED', /more text transformer blocks than the config's 1/);
+    await modelError(convertOpenClipCheckpoint({ source: sourceOf(fresh()), config: fewer, outDir: join(dir, 'bad3') }), 'MODEL_LOAD_FAILED', /config gives text transformer layers 1, but the checkpoint has 2/);
+
+    // Sizes are checked against the checkpoint before anything is sized from the config.
+    const deeper = parseOpenClipConfig({ ...RAW, vision_cfg: { ...RAW.vision_cfg, layers: 200 } });
+    await modelError(convertOpenClipCheckpoint({ source: sourceOf(fresh()), config: deeper, outDir: join(dir, 'bad3b') }), 'MODEL_LOAD_FAILED', /image transformer layers 200, but the checkpoint has 2/);
+    await modelError(convertOpenClipCheckpoint({ source: sourceOf(fresh()), config: { ...RAW, vision_cfg: { ...RAW.vision_cfg, layers: 1e9 } }, outDir: join(dir, 'bad3c') }), 'BAD_ARGUMENT', /vision_cfg\.layers is 1000000000, more than any CLIP model has \(at most 256\)/);
 
     const notClip = memoryWeightSource(new Map([['fc.weight', { shape: [2, 2], data: new Float32Array(4) }]]));
     await modelError(convertOpenClipCheckpoint({ source: notClip, config: RAW, outDir: join(dir, 'bad4') }), 'MODEL_LOAD_FAILED', /not an open_clip ViT model/);
