@@ -79,8 +79,7 @@ export async function importOpenClipModel(opts: ImportModelOptions): Promise<Ins
     let manifest = clipManifest(opts, converted);
     const int8 = converted.imageEncoders.int8;
     if (int8) {
-      opts.onProgress?.(0, 1, 'Checking the int8 encoder against float32 on the demo scene');
-      const check = await checkInt8Variant({ manifest, dir: staging, builtIn: false }, ref(int8), opts.signal);
+      const check = await checkInt8Variant({ manifest, dir: staging, builtIn: false }, ref(int8), { signal: opts.signal, onProgress: opts.onProgress });
       manifest = { ...manifest, imageEncoder: { ...manifest.imageEncoder, variants: { ...manifest.imageEncoder.variants, int8: { ...ref(int8), check } } } };
     }
     await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
