@@ -66,11 +66,11 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: 'fp32', file: 'image-encoder.fp32.onnx', note: 'the reference' },
-  { name: 'int8 (app default)', file: 'image-encoder.int8.onnx', note: 'per-token, activations 7-bit (a7)' },
+  { name: 'int8 (app default)', file: 'image-encoder.int8.onnx', note: 'per-token, weights 7-bit (w7)' },
   { name: 'int8 per-tensor', file: 'cmp-int8-tensor.onnx', note: 'before: DynamicQuantizeMatMul + QAttention', int8: { activations: 'tensor' } },
-  { name: 'int8 token w7', file: 'cmp-int8-token-w7.onnx', note: 'per-token, weights 7-bit', int8: { activations: 'token', levels: 'w7' } },
-  { name: 'int8 token, last fp32', file: 'cmp-int8-token-last.onnx', note: 'per-token, block 11 float32', int8: { activations: 'token', floatBlocks: [11] } },
-  { name: 'int8 token, first fp32', file: 'cmp-int8-token-first.onnx', note: 'per-token, block 0 float32', int8: { activations: 'token', floatBlocks: [0] } },
+  { name: 'int8 token a7', file: 'cmp-int8-token-a7.onnx', note: 'per-token, activations 7-bit', int8: { activations: 'token', levels: 'a7' } },
+  { name: 'int8 token, last fp32', file: 'cmp-int8-token-last.onnx', note: 'per-token a7, block 11 float32', int8: { activations: 'token', levels: 'a7', floatBlocks: [11] } },
+  { name: 'int8 token, first fp32', file: 'cmp-int8-token-first.onnx', note: 'per-token a7, block 0 float32', int8: { activations: 'token', levels: 'a7', floatBlocks: [0] } },
   { name: 'ORT quantize_dynamic', file: 'cmp-ort-quantize-dynamic.onnx', note: 'per_channel, QInt8 weights', python: true },
 ];
 

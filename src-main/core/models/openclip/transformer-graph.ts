@@ -42,8 +42,9 @@ export interface Int8Options {
   /**
    * Levels of the weights and per-token activations: `w7` weights in −63…63 and activations in
    * −127…127, `a7` the reverse. Either keeps every pair of u8 × s8 products inside int16, which
-   * x86 CPUs without VNNI (VPMADDUBSW) need; 8-bit both ways saturates there. 'a7' agreed
-   * better with float32 at the same speed (`npm run bench`). @default 'a7'
+   * x86 CPUs without VNNI (VPMADDUBSW) need; 8-bit both ways saturates there. On the full-size
+   * proxy 'a7' agreed slightly better (`npm run bench`), but on the reference model it flipped
+   * a near-tie top-1 that 'w7' keeps. @default 'w7'
    */
   levels?: 'w7' | 'a7';
   /** Transformer blocks (0-based) kept wholly in float32. @default [] */
@@ -126,7 +127,7 @@ export class TowerGraph {
     this.dtype = opts.precision === 'fp16' ? 'float16' : 'float32';
     this.int8 = opts.precision === 'int8';
     this.fused = opts.fused ?? false;
-    this.int8Options = { activations: 'token', levels: 'a7', floatBlocks: [], ...opts.int8 };
+    this.int8Options = { activations: 'token', levels: 'w7', floatBlocks: [], ...opts.int8 };
     this.quantize = this.int8;
     this.signal = opts.signal;
     this.onTensor = opts.onTensor;
