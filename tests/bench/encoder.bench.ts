@@ -1,23 +1,40 @@
-// Image-encoder throughput and peak memory of a full-size Llama3-MS-CLIP on CPU: open_clip
-// ViT-B/16 with 10 bands, random weights in the real key layout (cached in
-// node_modules/.cache/mslens-bench/encoder/), converted by the app's converter to fp32, int8
-// (the CPU default when its agreement check passes) and fp16 (for information).
+// Image-encoder speed and agreement of a full-size Llama3-MS-CLIP on CPU: open_clip ViT-B/16
+// with 10 bands, random weights in the real key layout (cached in
+// node_modules/.cache/mslens-bench/encoder/), converted by the app's converter, plus the int8
+// schemes kept for comparison (built from the same checkpoint) and, when Python with
+// onnxruntime is at hand, ONNX Runtime's own `quantize_dynamic` of the float32 file.
 //
-// Every measurement runs in its own child process holding one ONNX Runtime session: each
-// session has its own intra-op threads, and a finished session's spinning threads slow the
-// next one down, so sessions in one process would measure each other. Children also give each
-// variant its own peak RSS. The machine may be shared: runs during which other processes used
-// more than 10 % of the CPUs (from /proc/stat) are repeated (up to 3 times as many runs) and
-// left out of the medians, and the report says how many runs were quiet. Takes 3–5 minutes
-// (about 2 with --quick), plus 5 s to write the 600 MB checkpoint the first time.
+// For every variant one table row: tiles/s at batch 1 and 8, the minimum cosine to float32 on
+// the five real chips (tests/fixtures/msclip-examples) and on 32 demo-scene tiles, zero-shot
+// top-1 agreement with float32 (10 land-cover classes, the converted text encoder), and how far
+// a tile's embedding moves between being embedded alone and inside a batch of 8.
+//
+// Random weights are a proxy: activations have open_clip's initial scales but none of the
+// outlier channels a trained model has, and the random text tower makes class vectors nearly
+// parallel (zero-shot margins are tiny, so top-1 flips are near-ties).
+//
+// Every measurement runs in its own child process holding one ONNX Runtime session (sessions
+// in one process slow each other down through their spinning threads; children also give each
+// variant its own peak RSS). Variants alternate round by round, so a busy spell on a shared
+// machine spreads over all of them; runs during which other processes used more than 10 % of
+// the CPUs (from /proc/stat) are repeated and left out of the medians. Python is used only
+// here (never by tests): set MSLENS_BENCH_PYTHON to a python with onnxruntime, or the row is
+// skipped with a note.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import { compareImageEmbeddings } from '../../src-main/core/models/openclip/check-variant.ts';
+import {
+  buildImageEncoder, openCheckpointWeightSource, openClipWeights, parseOpenClipConfig, VIT_B_16_CONFIG, writeOnnxModel,
+} from '../../src-main/core/models/openclip/index.ts';
+import type { Int8Options } from '../../src-main/core/models/openclip/transformer-graph.ts';
+import { createClipTokenizer } from '../../src-main/core/models/tokenizer/index.ts';
 import { readDemoTiles } from '../unit/models/openclip/demo-tiles.ts';
 import { writeFullSizeCheckpoint } from '../unit/models/openclip/full-size-checkpoint.ts';
+import { preprocessChip, readExpected } from '../unit/models/openclip/reference-fixtures.ts';
 import { median, mib, report } from './bench-util.ts';
 import { demoPath } from './index.bench.ts';
 
@@ -26,31 +43,42 @@ const CACHE = join(REPO, 'node_modules', '.cache', 'mslens-bench', 'encoder');
 const SELF = fileURLToPath(import.meta.url);
 const TSX = join(REPO, 'node_modules/tsx/dist/cli.mjs');
 const TILE_VALUES = 10 * 224 * 224;
-const BATCHES = [1, 8, 32] as const;
+const CHIPS = 5;
+const DEMO = 32;
 /** Quiet timed runs wanted per batch size in one child (after one warm-up run each). */
-const RUNS: Record<number, number> = { 1: 8, 8: 2, 32: 1 };
+const RUNS: Record<number, number> = { 1: 6, 8: 2 };
 /** Runs during which others used more than this share of the CPUs are not counted as quiet. */
 const QUIET = 0.1;
 /** A contended run is repeated, up to this many times the runs wanted. */
 const MAX_ATTEMPTS = 3;
+const CLASSES = ['water', 'forest', 'cropland', 'grassland', 'urban area', 'bare soil', 'snow', 'clouds', 'wetland', 'shrubland'];
+const OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 2, graphOptimizationLevel: 'all' };
 
-type Variant = 'fp32' | 'int8' | 'fp16';
-type Options = ort.InferenceSession.SessionOptions;
+/** A variant in the comparison: the app's files, another int8 scheme, or ORT's quantize_dynamic. */
+interface Variant {
+  name: string;
+  file: string;
+  note: string;
+  /** Build options for int8 schemes built here. */
+  int8?: Int8Options;
+  python?: true;
+}
 
-/** What the benchmark uses: 2 threads (2-core machine), all graph optimisations, ORT defaults otherwise. */
-const BASE: Options = { intraOpNumThreads: 2, graphOptimizationLevel: 'all' };
-/** Session options explored on top of BASE. */
-const EXPLORE: Record<string, Options> = {
-  'arena off (as the app)': { enableCpuMemArena: false },
-  'no spinning': { extra: { session: { intra_op: { allow_spinning: '0' } } } },
-  'dynamic_block_base 4': { extra: { session: { dynamic_block_base: '4' } } },
-  'executionMode parallel': { executionMode: 'parallel', interOpNumThreads: 2 },
-  '1 thread': { intraOpNumThreads: 1 },
-};
+const VARIANTS: Variant[] = [
+  { name: 'fp32', file: 'image-encoder.fp32.onnx', note: 'the reference' },
+  { name: 'int8 (app default)', file: 'image-encoder.int8.onnx', note: 'per-token, weights 7-bit (w7)' },
+  { name: 'int8 per-tensor', file: 'cmp-int8-tensor.onnx', note: 'before: DynamicQuantizeMatMul + QAttention', int8: { activations: 'tensor' } },
+  { name: 'int8 token a7', file: 'cmp-int8-token-a7.onnx', note: 'per-token, activations 7-bit', int8: { activations: 'token', levels: 'a7' } },
+  { name: 'int8 token, last fp32', file: 'cmp-int8-token-last.onnx', note: 'per-token a7, block 11 float32', int8: { activations: 'token', levels: 'a7', floatBlocks: [11] } },
+  { name: 'int8 token, first fp32', file: 'cmp-int8-token-first.onnx', note: 'per-token a7, block 0 float32', int8: { activations: 'token', levels: 'a7', floatBlocks: [0] } },
+  { name: 'ORT quantize_dynamic', file: 'cmp-ort-quantize-dynamic.onnx', note: 'per_channel, QInt8 weights', python: true },
+];
 
-interface ChildRequest { model: string; options: Options; tiles: string; batches: number[]; runs: Record<number, number>; saveEmbeddings?: string }
+type ChildRequest =
+  | { kind: 'build'; checkpoint: string; out: string; int8: Int8Options }
+  | { kind: 'run'; model: string; tiles: string; n: number; embeddings?: string };
 interface ChildRun { batch: number; tilesPerSecond: number; others: number }
-interface ChildResult { loadSeconds: number; runs: ChildRun[]; peakMiB: Record<string, number> }
+interface RunResult { runs: ChildRun[]; peakMiB: number; loadSeconds: number }
 
 /** A file of raw little-endian float32 values. */
 function readF32(path: string): Float32Array {
@@ -78,20 +106,40 @@ function othersShare(a: CpuSample | null, b: CpuSample | null): number {
   return Math.max(0, (b.busyMs - a.busyMs - (b.ownMs - a.ownMs)) / ((b.t - a.t) * cpus().length));
 }
 
-// ------------------------------------------------------------------ child: one session
+// ------------------------------------------------------------------ children
 
-async function child(req: ChildRequest): Promise<ChildResult> {
+async function buildVariant(req: Extract<ChildRequest, { kind: 'build' }>): Promise<void> {
+  const cfg = parseOpenClipConfig(VIT_B_16_CONFIG);
+  const opened = await openCheckpointWeightSource(req.checkpoint);
+  try {
+    writeOnnxModel(await buildImageEncoder(openClipWeights(opened.source, cfg), cfg, { precision: 'int8', int8: req.int8 }), req.out);
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
+ * One session: embeds every tile alone (written to `embeddings`, then each tile of the first 8
+ * again inside a batch of 8, written after them), then times batches of 1 and 8.
+ */
+async function runVariant(req: Extract<ChildRequest, { kind: 'run' }>): Promise<RunResult> {
   const tiles = readF32(req.tiles);
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(req.model, req.options);
+  const session = await ort.InferenceSession.create(req.model, OPTIONS);
   const loadSeconds = (performance.now() - t0) / 1000;
-  const peakMiB: Record<string, number> = { load: Math.round(process.resourceUsage().maxRSS / 1024) };
+  const feed = (start: number, b: number) => ({ pixels: new ort.Tensor('float32', tiles.subarray(start * TILE_VALUES, (start + b) * TILE_VALUES), [b, 10, 224, 224]) });
+  if (req.embeddings) {
+    const dim = 512;
+    const out = new Float32Array((req.n + 8) * dim);
+    for (let i = 0; i < req.n; i++) out.set((await session.run(feed(i, 1))).embedding.data as Float32Array, i * dim);
+    out.set((await session.run(feed(0, 8))).embedding.data as Float32Array, req.n * dim);
+    writeFileSync(req.embeddings, out);
+  }
   const runs: ChildRun[] = [];
-  for (const b of req.batches) {
-    const feeds = { pixels: new ort.Tensor('float32', tiles.subarray(0, b * TILE_VALUES), [b, 10, 224, 224]) };
-    const first = await session.run(feeds); // warm-up
-    if (req.saveEmbeddings && b === Math.max(...req.batches)) writeFileSync(req.saveEmbeddings, first.embedding.data as Float32Array);
-    const wanted = req.runs[b] ?? 1;
+  for (const b of [1, 8]) {
+    const feeds = feed(CHIPS, b); // demo tiles
+    await session.run(feeds); // warm-up
+    const wanted = RUNS[b];
     let quiet = 0;
     for (let attempt = 0; quiet < wanted && attempt < MAX_ATTEMPTS * wanted; attempt++) {
       const c0 = cpuSample();
@@ -102,16 +150,15 @@ async function child(req: ChildRequest): Promise<ChildResult> {
       runs.push({ batch: b, tilesPerSecond: b / seconds, others });
       if (!(others >= QUIET)) quiet++; // NaN (not Linux) counts as quiet
     }
-    peakMiB[`batch ${b}`] = Math.round(process.resourceUsage().maxRSS / 1024);
   }
   await session.release();
-  return { loadSeconds, runs, peakMiB };
+  return { runs, peakMiB: Math.round(process.resourceUsage().maxRSS / 1024), loadSeconds };
 }
 
-function runChild(req: ChildRequest): ChildResult {
+function child<T>(req: ChildRequest): T {
   const r = spawnSync(process.execPath, [TSX, SELF, '--child', JSON.stringify(req)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`encoder bench child failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildResult;
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)! || 'null') as T;
 }
 
 // ------------------------------------------------------------------ parent
@@ -136,99 +183,139 @@ function convert(checkpoint: string, outDir: string): void {
   for (const [file, bytes] of Object.entries(c.files)) report(`  ${file}`, { seconds: c.fileSeconds[file] ?? NaN, MB: Math.round(bytes / 1e6) });
 }
 
-async function realisticTiles(): Promise<string> {
-  const path = join(CACHE, 'demo-2240-tiles-32.f32');
+/** The five real chips, then 32 demo-scene tiles, as one float32 file. */
+async function benchTiles(): Promise<string> {
+  const path = join(CACHE, 'chips-5-demo-2240-32.f32');
   if (!existsSync(path)) {
-    const { pixels } = await readDemoTiles(demoPath(2240), 32);
+    const expected = readExpected();
+    const pixels = new Float32Array((CHIPS + DEMO) * TILE_VALUES);
+    for (let i = 0; i < CHIPS; i++) pixels.set(await preprocessChip(expected.images[i].file), i * TILE_VALUES);
+    pixels.set((await readDemoTiles(demoPath(2240), DEMO)).pixels, CHIPS * TILE_VALUES);
     writeFileSync(path, pixels);
   }
   return path;
 }
 
-function summarise(runs: ChildRun[]): Record<string, string | number> {
-  const quiet = runs.filter((r) => !(r.others >= QUIET)); // NaN (not Linux) counts as quiet
-  const use = quiet.length > 0 ? quiet : runs;
-  const tps = use.map((r) => r.tilesPerSecond);
-  return {
-    'tiles/s': median(tps),
-    range: `${Math.min(...tps).toFixed(1)}–${Math.max(...tps).toFixed(1)}`,
-    runs: quiet.length > 0 ? `${quiet.length}/${runs.length} quiet` : `0/${runs.length} quiet (all shown)`,
-  };
+async function classVectors(models: string): Promise<Float32Array> {
+  const ids = createClipTokenizer().tokenize(CLASSES.map((c) => `a satellite image of ${c}.`));
+  const s = await ort.InferenceSession.create(join(models, 'text-encoder.fp32.onnx'), OPTIONS);
+  const out = await s.run({ tokens: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids, (v) => BigInt(v))), [CLASSES.length, 77]) });
+  await s.release();
+  return out.embedding.data as Float32Array;
 }
 
-function cosines(a: Float32Array, b: Float32Array, dim: number): { min: number; median: number } {
-  const cs: number[] = [];
-  for (let i = 0; i < a.length / dim; i++) {
-    let ab = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let k = i * dim; k < (i + 1) * dim; k++) {
-      ab += a[k] * b[k];
-      aa += a[k] * a[k];
-      bb += b[k] * b[k];
-    }
-    cs.push(ab / Math.sqrt(aa * bb));
-  }
-  return { min: Math.min(...cs), median: median(cs) };
+/** A python that can import onnxruntime.quantization, or why not. */
+function findPython(): { python: string } | { note: string } {
+  const python = process.env.MSLENS_BENCH_PYTHON ?? 'python3';
+  const r = spawnSync(python, ['-c', 'import onnxruntime, onnxruntime.quantization; print(onnxruntime.__version__)'], { encoding: 'utf8' });
+  if (r.status === 0) return { python };
+  return { note: `${python} has no onnxruntime: make one with \`python3 -m venv v && v/bin/pip install onnxruntime\` (PIP_INDEX_URL=file:///opt/pypi/simple offline) and set MSLENS_BENCH_PYTHON=v/bin/python` };
+}
+
+function ortQuantizeDynamic(python: string, fp32: string, out: string): void {
+  const code = [
+    'import sys',
+    'from onnxruntime.quantization import quantize_dynamic, QuantType',
+    'quantize_dynamic(sys.argv[1], sys.argv[2], per_channel=True, weight_type=QuantType.QInt8, use_external_data_format=True)',
+  ].join('\n');
+  const r = spawnSync(python, ['-c', code, fp32, out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`quantize_dynamic failed: ${r.stderr}`);
+}
+
+function cpuName(): string {
+  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '').split(/\s+/));
+  const vnni = flags.has('avx512_vnni') ? 'AVX-512 VNNI' : flags.has('avx_vnni') ? 'AVX-VNNI' : 'no VNNI';
+  const isa = flags.has('avx512f') ? 'AVX-512' : flags.has('avx2') ? 'AVX2' : 'no AVX2';
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} (${isa}, ${vnni})`;
+}
+
+function summarise(runs: ChildRun[], batch: number): number {
+  const mine = runs.filter((r) => r.batch === batch);
+  const quiet = mine.filter((r) => !(r.others >= QUIET));
+  return median((quiet.length > 0 ? quiet : mine).map((r) => r.tilesPerSecond));
 }
 
 export async function benchEncoder(opts: { quick?: boolean } = {}): Promise<void> {
   const rounds = opts.quick ? 1 : 3;
-  console.log(`image encoder, full-size ViT-B/16 10-band (random weights), CPU, ${BASE.intraOpNumThreads} threads; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`image encoder, full-size ViT-B/16 10-band (random weights), ${cpuName()}, ORT ${OPTIONS.intraOpNumThreads} threads; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const checkpoint = await ensureCheckpoint();
   const models = join(CACHE, 'models');
   convert(checkpoint, models);
-  const tiles = await realisticTiles();
-  const model = (v: Variant) => join(models, `image-encoder.${v}.onnx`);
-  const embeddings = (v: Variant) => join(CACHE, `embeddings-${v}.f32`);
+  const tiles = await benchTiles();
+  const vectors = await classVectors(models);
 
-  // throughput and peak memory, the variants alternating round by round
-  const runs = new Map<string, ChildRun[]>();
-  const peak = new Map<Variant, ChildResult['peakMiB']>();
-  for (let r = 0; r < rounds; r++) {
-    const order: Variant[] = r % 2 === 0 ? ['fp32', 'int8', 'fp16'] : ['int8', 'fp32'];
-    for (const v of order) {
-      if (v === 'fp16' && r > 0) continue; // once, for information
-      const res = runChild({ model: model(v), options: BASE, tiles, batches: [...BATCHES], runs: RUNS, saveEmbeddings: r === 0 ? embeddings(v) : undefined });
-      for (const run of res.runs) runs.set(`${v} ${run.batch}`, [...(runs.get(`${v} ${run.batch}`) ?? []), run]);
-      if (r === 0) peak.set(v, { ...res.peakMiB, 'load seconds': Number(res.loadSeconds.toFixed(2)) });
-    }
-  }
-  for (const v of ['fp32', 'int8', 'fp16'] as const) {
-    for (const b of BATCHES) report(`${v} batch ${b}`, summarise(runs.get(`${v} ${b}`) ?? []));
-  }
-  for (const v of ['fp32', 'int8', 'fp16'] as const) report(`${v} peak RSS MiB (one process)`, peak.get(v) ?? {});
-
-  // int8 and fp16 against fp32 on 32 demo-scene tiles (the batch-32 outputs)
-  const ref = readF32(embeddings('fp32'));
-  for (const v of ['int8', 'fp16'] as const) {
-    const c = cosines(ref, readF32(embeddings(v)), 512);
-    report(`${v} vs fp32 cosine, 32 demo tiles`, { min: c.min.toFixed(5), median: c.median.toFixed(5) });
-  }
-
-  // session options, one change at a time, batches 1 and 8 (peak RSS after batch 8)
-  for (const v of ['int8', 'fp32'] as const) {
-    const explore: [string, Options][] = [['defaults', {}], ...Object.entries(EXPLORE)];
-    const byName = new Map<string, ChildRun[]>();
-    const peakB8 = new Map<string, number>();
-    for (let r = 0; r < (opts.quick ? 1 : 2); r++) {
-      for (const [name, extra] of r % 2 === 0 ? explore : [...explore].reverse()) {
-        const res = runChild({ model: model(v), options: { ...BASE, ...extra }, tiles, batches: [1, 8], runs: { 1: 8, 8: 2 } });
-        byName.set(name, [...(byName.get(name) ?? []), ...res.runs]);
-        peakB8.set(name, res.peakMiB['batch 8']);
+  const variants: Variant[] = [];
+  const py = findPython();
+  for (const v of VARIANTS) {
+    const out = join(models, v.file);
+    if (v.int8) child({ kind: 'build', checkpoint, out, int8: v.int8 });
+    if (v.python) {
+      if ('note' in py) {
+        console.log(`${v.name}: skipped, ${py.note}`);
+        continue;
       }
+      ortQuantizeDynamic(py.python, join(models, 'image-encoder.fp32.onnx'), out);
     }
-    for (const [name, rs] of byName) {
-      const b1 = summarise(rs.filter((x) => x.batch === 1));
-      const b8 = summarise(rs.filter((x) => x.batch === 8));
-      report(`  ${v} ${name}`, { 'batch 1 tiles/s': b1['tiles/s'], 'batch 8 tiles/s': b8['tiles/s'], 'peak MiB': peakB8.get(name) ?? NaN, runs: `${b1.runs}; ${b8.runs}` });
+    variants.push(v);
+  }
+
+  const n = CHIPS + DEMO;
+  const runs = new Map<string, ChildRun[]>();
+  const peak = new Map<string, number>();
+  for (let r = 0; r < rounds; r++) {
+    for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
+      const res = child<RunResult>({ kind: 'run', model: join(models, v.file), tiles, n, embeddings: r === 0 ? join(CACHE, `embeddings-${v.file}.f32`) : undefined });
+      runs.set(v.name, [...(runs.get(v.name) ?? []), ...res.runs]);
+      peak.set(v.name, Math.max(peak.get(v.name) ?? 0, res.peakMiB));
     }
   }
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+
+  const dim = 512;
+  const ref = readF32(join(CACHE, `embeddings-${VARIANTS[0].file}.f32`));
+  const base = summarise(runs.get('int8 per-tensor') ?? [], 8);
+  const rows: Record<string, string>[] = [];
+  for (const v of variants) {
+    const e = readF32(join(CACHE, `embeddings-${v.file}.f32`));
+    const part = (a: Float32Array, from: number, count: number) => a.subarray(from * dim, (from + count) * dim);
+    const chips = compareImageEmbeddings(part(ref, 0, CHIPS), part(e, 0, CHIPS), vectors, CLASSES.length).check;
+    const demo = compareImageEmbeddings(part(ref, CHIPS, DEMO), part(e, CHIPS, DEMO), vectors, CLASSES.length).check;
+    let batchShift = 0;
+    for (let k = 0; k < 8 * dim; k++) batchShift = Math.max(batchShift, Math.abs(e[k] - e[n * dim + k]));
+    const b1 = summarise(runs.get(v.name) ?? [], 1);
+    const b8 = summarise(runs.get(v.name) ?? [], 8);
+    rows.push({
+      variant: v.name,
+      'b1 tiles/s': b1.toFixed(2),
+      'b8 tiles/s': b8.toFixed(2),
+      'b8 vs int8 before': (b8 / base).toFixed(2),
+      'min cos chips': chips.minCosine.toFixed(5),
+      'min cos demo': demo.minCosine.toFixed(5),
+      'top-1 chips': `${Math.round(chips.top1Agreement * CHIPS)}/${CHIPS}`,
+      'top-1 demo': `${Math.round(demo.top1Agreement * DEMO)}/${DEMO}`,
+      'alone vs batch max|Δ|': batchShift.toExponential(1),
+      'peak MiB': String(peak.get(v.name)),
+      scheme: v.note,
+    });
+  }
+  printTable(rows);
+  const quiet = [...runs.values()].flat();
+  console.log(`${quiet.filter((r) => !(r.others >= QUIET)).length}/${quiet.length} timed runs quiet; ${rounds} interleaved round(s); load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+
+/** A Markdown table (it goes into the README as is). */
+function printTable(rows: Record<string, string>[]): void {
+  const cols = Object.keys(rows[0]);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i])).join(' | ')} |`;
+  console.log(line(cols));
+  console.log(line(width.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(cols.map((c) => r[c])));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === SELF && process.argv[2] === '--child') {
-  console.log(JSON.stringify(await child(JSON.parse(process.argv[3]) as ChildRequest)));
+  const req = JSON.parse(process.argv[3]) as ChildRequest;
+  console.log(JSON.stringify(req.kind === 'build' ? (await buildVariant(req), null) : await runVariant(req)));
 } else if (process.argv[1] && resolve(process.argv[1]) === SELF) {
   await benchEncoder({ quick: process.argv.includes('--quick') });
 }

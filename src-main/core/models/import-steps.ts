@@ -1,7 +1,7 @@
 /**
  * What the import worker does, step by step, inside the staging folder: convert the checkpoint
  * to ONNX (float32, the reference; float16 for GPUs; int8 for CPU), check the int8 image encoder
- * against float32 on this machine, and write the manifest. The text encoder is written in
+ * against float32 on this machine (real chips and the demo scene), and write the manifest. The text encoder is written in
  * float32 only: it runs on CPU once per query (clip-text-encoder.ts), so a float16 copy would
  * be 127 MB that nothing reads.
  */
@@ -70,10 +70,11 @@ export async function runImportSteps(job: ImportJob, opts: ImportStepsOptions = 
   let manifest = clipManifest(job, converted);
   const int8 = converted.imageEncoders.int8;
   if (int8) {
-    opts.onProgress?.('check', 'Checking the int8 encoder against float32 on the demo scene', 0, 1);
-    const check = await checkInt8Variant({ manifest, dir: job.staging, builtIn: false }, ref(int8), signal);
+    const check = await checkInt8Variant({ manifest, dir: job.staging, builtIn: false }, ref(int8), {
+      signal,
+      onProgress: (done, total, message) => opts.onProgress?.('check', message, done, total),
+    });
     manifest = { ...manifest, imageEncoder: { ...manifest.imageEncoder, variants: { ...manifest.imageEncoder.variants, int8: { ...ref(int8), check } } } };
-    opts.onProgress?.('check', 'Checking the int8 encoder against float32 on the demo scene', 1, 1);
   }
   opts.onProgress?.('write', 'Writing the model manifest', 0, 1);
   await writeFile(join(job.staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -18,12 +18,21 @@ const OnnxRef = FileRef.extend({
  * Other precisions of the image encoder. fp16 is preferred on a GPU; int8 (dynamic
  * quantisation) on CPU, but only when `check` shows it agrees with the float32 reference.
  */
+const VariantCheck = z.object({ top1Agreement: z.number(), minCosine: z.number(), tiles: z.number().int(), passed: z.boolean() });
+/**
+ * The int8 check: the figures over all tiles (the smaller of the sources' agreement and
+ * cosine), `passed` only when every source passed, and each source's own figures: the real
+ * Sentinel-2 chips shipped with the app and the demo scene (absent in manifests written
+ * before the check covered real imagery).
+ */
+const Int8CheckSchema = VariantCheck.extend({
+  sources: z.object({ realChips: VariantCheck, demoScene: VariantCheck }).optional(),
+});
 const ImageVariants = z.object({
   fp16: OnnxRef.optional(),
-  int8: OnnxRef.extend({
-    check: z.object({ top1Agreement: z.number(), minCosine: z.number(), tiles: z.number().int(), passed: z.boolean() }).optional(),
-  }).optional(),
+  int8: OnnxRef.extend({ check: Int8CheckSchema.optional() }).optional(),
 });
+export type Int8Check = z.infer<typeof Int8CheckSchema>;
 
 export const ManifestSchema = z.object({
   formatVersion: z.literal(1),

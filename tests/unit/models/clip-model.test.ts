@@ -83,7 +83,9 @@ describe('the int8 variant', () => {
   test('the import checked it against float32 on the demo scene and recorded the result', async () => {
     const manifest = JSON.parse(readFileSync(join(h.home, 'models', 'msclip-tiny', 'manifest.json'), 'utf8'));
     const check = manifest.imageEncoder.variants.int8.check;
-    expect(check.tiles).toBe(100);
+    expect(check.tiles).toBe(105); // 5 real chips + 100 demo tiles
+    expect(check.sources.realChips.tiles).toBe(5);
+    expect(check.sources.demoScene.tiles).toBe(100);
     expect(check.minCosine).toBeGreaterThan(0.99);
     expect(check.passed).toBe(check.top1Agreement >= 0.99 && check.minCosine >= 0.99);
     expect(Object.keys(manifest.imageEncoder.variants).sort()).toEqual(['fp16', 'int8']);

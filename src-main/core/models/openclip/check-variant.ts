@@ -6,8 +6,9 @@
  * variant on CPU when `passed` is true (see `imageEncoderFor` in manifest.ts).
  *
  * Run it on the machine that will use the variant (the installer does): ONNX Runtime picks
- * its int8 kernels by CPU (AVX-512 VNNI, AVX2, NEON), and on x86 without VNNI the u8×s8
- * products can saturate, so the same file may agree on one CPU and not on another.
+ * its int8 kernels by CPU (AVX-512 VNNI, AVX2, NEON). On x86 without VNNI (VPMADDUBSW) a pair
+ * of u8×s8 products saturates int16 unless one side has 7 bits, which is why the per-token
+ * scheme keeps weights in −63…63; the check is what shows a file agrees on this CPU.
  */
 import ort from 'onnxruntime-node';
 import { MslensError, throwIfAborted } from '../../errors.ts';
@@ -16,7 +17,44 @@ import { EMBEDDING_OUTPUT, IMAGE_INPUT } from './build-image-encoder.ts';
 /** What a variant must reach against float32 to be used. */
 export const IMAGE_VARIANT_THRESHOLDS = { top1Agreement: 0.99, minCosine: 0.99 } as const;
 
-export interface CheckImageVariantOptions {
+/** Tiles to embed, produced a few at a time so a check never holds them all. */
+export interface TileStream {
+  /** How many tiles the stream yields in all. */
+  readonly n: number;
+  readonly size: number;
+  readonly bands: number;
+  /** Yields preprocessed tiles, float32 [count, bands, size, size], `count` ≤ `batchSize`. May be read more than once. */
+  batches(batchSize: number, signal?: AbortSignal): AsyncIterable<{ pixels: Float32Array; count: number }>;
+}
+
+/** A stream over tiles already in memory ([n, bands, size, size]). */
+export function tilesInMemory(pixels: Float32Array, n: number, size: number, bands: number): TileStream {
+  const tile = bands * size * size;
+  return {
+    n, size, bands,
+    async *batches(batchSize) {
+      for (let i = 0; i < n; i += batchSize) {
+        const count = Math.min(batchSize, n - i);
+        yield { pixels: pixels.subarray(i * tile, (i + count) * tile), count };
+      }
+    },
+  };
+}
+
+export interface EmbedTilesOptions {
+  /** Input and output names of the encoder. @default 'pixels', 'embedding' */
+  input?: string;
+  output?: string;
+  /** Tiles per run. Embeddings do not depend on it (per-token int8); it only bounds memory. @default 4 */
+  batchSize?: number;
+  /** ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose. @default 0 */
+  threads?: number;
+  signal?: AbortSignal;
+  /** Called after each batch with the tiles embedded so far. */
+  onTiles?: (done: number) => void;
+}
+
+export interface CheckImageVariantOptions extends EmbedTilesOptions {
   /** The float32 image encoder (.onnx). */
   referencePath: string;
   /** The variant to check, e.g. image-encoder.int8.onnx. */
@@ -29,20 +67,9 @@ export interface CheckImageVariantOptions {
   /** Unit-norm class vectors (text embeddings), row-major [classes, embeddingDim]. */
   classVectors: Float32Array;
   classes: number;
-  /** Input and output names of both encoders. @default 'pixels', 'embedding' */
-  input?: string;
-  output?: string;
-  /**
-   * Tiles per run. The int8 encoder quantises activations per batch, so check with the
-   * batch size the app indexes with on CPU. @default 16
-   */
-  batchSize?: number;
-  /** ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose. @default 0 */
-  threads?: number;
-  signal?: AbortSignal;
 }
 
-/** The shape of the manifest's `imageEncoder.variants.int8.check`. */
+/** The shape of the manifest's `imageEncoder.variants.int8.check` (and of each of its sources). */
 export interface ImageVariantCheck {
   /** Fraction of tiles whose zero-shot top-1 class is the same as with float32. */
   top1Agreement: number;
@@ -56,41 +83,49 @@ function badArgument(message: string, detail: Record<string, string | number> = 
   return new MslensError('BAD_ARGUMENT', message, detail);
 }
 
-async function embedAll(path: string, opts: CheckImageVariantOptions, which: string): Promise<Float32Array> {
-  const { n, size, bands, signal } = opts;
+/**
+ * Unit embeddings [n, dim] of every tile of `tiles` by the encoder at `path`, on CPU, one
+ * session, `batchSize` tiles at a time: only one batch of inputs is held, plus the embeddings.
+ */
+export async function embedTiles(path: string, tiles: TileStream, which: string, opts: EmbedTilesOptions = {}): Promise<Float32Array> {
+  const { n, size, bands } = tiles;
   const input = opts.input ?? IMAGE_INPUT;
   const output = opts.output ?? EMBEDDING_OUTPUT;
-  const batch = Math.max(1, Math.floor(opts.batchSize ?? 16));
+  const batch = Math.max(1, Math.floor(opts.batchSize ?? 4));
+  throwIfAborted(opts.signal);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(path, {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
       intraOpNumThreads: opts.threads ?? 0,
+      enableCpuMemArena: false,
       logSeverityLevel: 3,
     });
   } catch (err) {
     throw new MslensError('MODEL_LOAD_FAILED', `The ${which} image encoder ${path} could not be loaded by ONNX Runtime (${(err as Error).message.split('\n')[0]}). Convert the model again.`, { path }, { cause: err });
   }
   try {
-    const tile = bands * size * size;
     let out: Float32Array | null = null;
     let dim = 0;
-    for (let i = 0; i < n; i += batch) {
-      throwIfAborted(signal);
-      const m = Math.min(batch, n - i);
-      const feeds = { [input]: new ort.Tensor('float32', opts.pixels.subarray(i * tile, (i + m) * tile), [m, bands, size, size]) };
+    let done = 0;
+    for await (const { pixels, count } of tiles.batches(batch, opts.signal)) {
+      throwIfAborted(opts.signal);
+      const feeds = { [input]: new ort.Tensor('float32', pixels, [count, bands, size, size]) };
       const result = await session.run(feeds, [output]);
       const emb = result[output];
-      if (!emb || emb.type !== 'float32' || emb.dims.length !== 2 || emb.dims[0] !== m) {
+      if (!emb || emb.type !== 'float32' || emb.dims.length !== 2 || emb.dims[0] !== count) {
         throw new MslensError('MODEL_LOAD_FAILED', `The ${which} image encoder ${path} has no float32 [batch, dim] output '${output}'. Convert the model again.`, { path, output });
       }
       if (!out) {
         dim = emb.dims[1];
         out = new Float32Array(n * dim);
       }
-      out.set(emb.data as Float32Array, i * dim);
+      out.set(emb.data as Float32Array, done * dim);
+      done += count;
+      opts.onTiles?.(done);
     }
+    if (done !== n) throw new Error(`embedTiles: the stream gave ${done} tiles, not ${n}`);
     return out ?? new Float32Array(0);
   } finally {
     await session.release();
@@ -202,12 +237,12 @@ export async function checkImageVariant(opts: CheckImageVariantOptions): Promise
     throw badArgument(`${classVectors.length} class-vector values do not split into ${classes} classes.`, { values: classVectors.length, classes });
   }
   throwIfAborted(opts.signal);
-
-  const ref = await embedAll(opts.referencePath, opts, 'float32 reference');
+  const tiles = tilesInMemory(opts.pixels, n, size, bands);
+  const ref = await embedTiles(opts.referencePath, tiles, 'float32 reference', opts);
   const dim = ref.length / n;
   if (classVectors.length !== classes * dim) {
     throw badArgument(`The class vectors have ${classVectors.length / classes} dimensions, the image embeddings ${dim}. Use the text encoder of the same model.`, { classDim: classVectors.length / classes, embeddingDim: dim });
   }
-  const variant = await embedAll(opts.variantPath, opts, 'variant');
+  const variant = await embedTiles(opts.variantPath, tiles, 'variant', opts);
   return compareImageEmbeddings(ref, variant, classVectors, classes).check;
 }

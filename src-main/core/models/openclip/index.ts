@@ -14,8 +14,8 @@ export { checkpointWeightSource, openCheckpointWeightSource } from './checkpoint
 export { buildImageEncoder, IMAGE_INPUT, EMBEDDING_OUTPUT, FEATURES_OUTPUT, type BuiltGraph } from './build-image-encoder.ts';
 export { buildTextEncoder, TEXT_INPUT } from './build-text-encoder.ts';
 export { writeOnnxModel, type WrittenFile, type WrittenModel } from './write-onnx.ts';
-export type { EncoderGraphOptions, Precision } from './transformer-graph.ts';
+export type { EncoderGraphOptions, Int8Activations, Int8Options, Precision } from './transformer-graph.ts';
 export { quantizeLinearWeight, type QuantizedLinear } from './quantize-int8.ts';
 export {
-  checkImageVariant, compareImageEmbeddings, IMAGE_VARIANT_THRESHOLDS, type CheckImageVariantOptions, type ImageVariantCheck, type TileAgreement,
+  checkImageVariant, compareImageEmbeddings, embedTiles, tilesInMemory, IMAGE_VARIANT_THRESHOLDS, type CheckImageVariantOptions, type EmbedTilesOptions, type ImageVariantCheck, type TileAgreement, type TileStream,
 } from './check-variant.ts';

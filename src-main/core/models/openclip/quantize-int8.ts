@@ -17,7 +17,7 @@ export interface QuantizedLinear {
  * channel scales max|w|/127 (zero point 0, range −127…127, round half away from zero).
  * An all-zero row gets scale 1 so the kernel never divides by zero.
  */
-export function quantizeLinearWeight(w: Float32Array, out: number, inp: number): QuantizedLinear {
+export function quantizeLinearWeight(w: Float32Array, out: number, inp: number, levels = 127): QuantizedLinear {
   if (w.length !== out * inp) throw new Error(`quantizeLinearWeight: ${w.length} values for [${out}, ${inp}]`);
   const q = new Int8Array(inp * out);
   const scale = new Float32Array(out);
@@ -28,14 +28,14 @@ export function quantizeLinearWeight(w: Float32Array, out: number, inp: number):
       const a = Math.abs(w[base + k]);
       if (a > m) m = a;
     }
-    const s = m > 0 ? Math.fround(m / 127) : 1;
+    const s = m > 0 ? Math.fround(m / levels) : 1;
     scale[o] = s;
     const inv = 1 / s;
     for (let k = 0; k < inp; k++) {
       const v = w[base + k] * inv;
       // Math.round rounds −2.5 to −2; round half away from zero keeps ±symmetry
       const r = v < 0 ? -Math.round(-v) : Math.round(v);
-      q[k * out + o] = r > 127 ? 127 : r < -127 ? -127 : r;
+      q[k * out + o] = r > levels ? levels : r < -levels ? -levels : r;
     }
   }
   return { weight: q, scale };

@@ -23,9 +23,39 @@ import { quantizeLinearWeight } from './quantize-int8.ts';
  */
 export type Precision = 'fp32' | 'fp16' | 'int8';
 
+/**
+ * How the int8 image encoder quantises activations at run time.
+ *
+ * - `token` (the default): one scale per token, from that token's own largest value, so a
+ *   tile's embedding is a function of the tile alone, whatever else is in the batch. Each
+ *   linear layer is QuantizeLinear (uint8) + com.microsoft MatMulIntegerToFloat + the token
+ *   scale and bias; attention runs in float32 (com.microsoft MultiHeadAttention).
+ * - `tensor`: com.microsoft DynamicQuantizeMatMul and QAttention, one scale for the whole
+ *   batch tensor, as ONNX Runtime's `quantize_dynamic` does. A tile's embedding then depends
+ *   on its batch-mates; kept for comparison (`npm run bench`).
+ */
+export type Int8Activations = 'token' | 'tensor';
+
+export interface Int8Options {
+  /** @default 'token' */
+  activations?: Int8Activations;
+  /**
+   * Levels of the weights and per-token activations: `w7` weights in −63…63 and activations in
+   * −127…127, `a7` the reverse. Either keeps every pair of u8 × s8 products inside int16, which
+   * x86 CPUs without VNNI (VPMADDUBSW) need; 8-bit both ways saturates there. On the full-size
+   * proxy 'a7' agreed slightly better (`npm run bench`), but on the reference model it flipped
+   * a near-tie top-1 that 'w7' keeps. @default 'w7'
+   */
+  levels?: 'w7' | 'a7';
+  /** Transformer blocks (0-based) kept wholly in float32. @default [] */
+  floatBlocks?: readonly number[];
+}
+
 export interface EncoderGraphOptions {
   /** Weights and compute precision (inputs and outputs stay float32). @default 'fp32' */
   precision?: Precision;
+  /** The int8 scheme (precision 'int8' only). */
+  int8?: Int8Options;
   /**
    * Use ONNX Runtime's fused com.microsoft operators (Attention, SkipLayerNormalization,
    * BiasGelu). Such graphs run only on ONNX Runtime. int8 graphs use com.microsoft operators
@@ -79,6 +109,11 @@ export class TowerGraph {
   /** Linear layers as DynamicQuantizeMatMul (q,k,v: QAttention) over int8 weights. */
   readonly int8: boolean;
   readonly fused: boolean;
+  readonly int8Options: Required<Int8Options>;
+  /** False inside a block kept in float32. */
+  private quantize: boolean;
+  /** Per-token quantised activations by the float tensor they came from (q, k, v share one). */
+  private readonly quantized = new Map<string, { q: string; scale: string }>();
   private readonly signal: AbortSignal | undefined;
   private readonly onTensor: (() => void) | undefined;
   private causalMask: string | undefined;
@@ -92,6 +127,8 @@ export class TowerGraph {
     this.dtype = opts.precision === 'fp16' ? 'float16' : 'float32';
     this.int8 = opts.precision === 'int8';
     this.fused = opts.fused ?? false;
+    this.int8Options = { activations: 'token', levels: 'w7', floatBlocks: [], ...opts.int8 };
+    this.quantize = this.int8;
     this.signal = opts.signal;
     this.onTensor = opts.onTensor;
   }
@@ -131,8 +168,8 @@ export class TowerGraph {
    * A torch Linear weight [out, in] as int8 Wᵀ [in, out] plus its per-output-channel scales
    * [out] (float32), for DynamicQuantizeMatMul / QAttention.
    */
-  async quantizedWeight(name: string, out: number, inp: number): Promise<{ weight: string; scale: string }> {
-    const q = quantizeLinearWeight(await this.read(name, [out, inp]), out, inp);
+  async quantizedWeight(name: string, out: number, inp: number, levels = 127): Promise<{ weight: string; scale: string }> {
+    const q = quantizeLinearWeight(await this.read(name, [out, inp]), out, inp, levels);
     const base = name.replace(/[^A-Za-z0-9_.]/g, '_');
     return {
       weight: this.g.tensor(this.g.fresh(`${base}_int8`), 'int8', [inp, out], q.weight),
@@ -147,7 +184,8 @@ export class TowerGraph {
    * this is one DynamicQuantizeMatMul (the bias folded in); otherwise MatMul and a bias Add.
    */
   async matmul(x: string, name: string, out: number, inp: number, bias?: string): Promise<string> {
-    if (this.int8) {
+    if (this.quantize && this.int8Options.activations === 'token') return this.matmulPerToken(x, name, out, inp, bias);
+    if (this.quantize) {
       const { weight, scale } = await this.quantizedWeight(name, out, inp);
       const b = bias ? [await this.param(bias, [out])] : [];
       // inputs: A, B (int8), b_scale, b_zero_point (absent: symmetric), bias
@@ -155,6 +193,64 @@ export class TowerGraph {
     }
     const y = this.g.op('MatMul', [x, await this.linearWeight(name, out, inp)]);
     return bias ? this.g.op('Add', [y, await this.param(bias, [out])]) : y;
+  }
+
+  /**
+   * x quantised to uint8 with one symmetric scale per token (last axis): q = round(x / s) + z,
+   * s = max|x| / L, z = L + 1 (L = 127, or 63 with levels 'a7'). Cached per x.
+   */
+  private quantizeTokens(x: string): { q: string; scale: string } {
+    const hit = this.quantized.get(x);
+    if (hit) return hit;
+    const g = this.g;
+    const L = this.int8Options.levels === 'a7' ? 63 : 127;
+    const absMax = g.op('Max', [g.op('ReduceMax', [g.op('Abs', [x])], { axes: ints([-1]), keepdims: int(1) }), g.f32([1e-30], [])]);
+    const scale = g.op('Div', [absMax, g.f32([L], [])]); // [..., 1]
+    const inv = g.op('Div', [g.f32([L], []), absMax]);
+    const q = g.op('QuantizeLinear', [g.op('Mul', [x, inv]), g.f32([1], []), this.tokenZeroPoint(L)]);
+    const r = { q, scale };
+    this.quantized.set(x, r);
+    return r;
+  }
+
+  private zeroPoints = new Map<number, string>();
+  private tokenZeroPoint(L: number): string {
+    let z = this.zeroPoints.get(L);
+    if (!z) this.zeroPoints.set(L, (z = this.g.tensor(this.g.fresh('token_zero_point'), 'uint8', [], Uint8Array.of(L + 1))));
+    return z;
+  }
+
+  /** Per-token int8 linear: MatMulIntegerToFloat over the quantised tokens, × token scale, + bias. */
+  private async matmulPerToken(x: string, name: string, out: number, inp: number, bias?: string): Promise<string> {
+    const g = this.g;
+    const { q, scale } = this.quantizeTokens(x);
+    const w = await this.quantizedWeight(name, out, inp, this.int8Options.levels === 'w7' ? 63 : 127);
+    const one = g.f32([1], []);
+    const acc = g.op('MatMulIntegerToFloat', [q, w.weight, one, w.scale, this.tokenZeroPoint(this.int8Options.levels === 'a7' ? 63 : 127)], {}, MS_DOMAIN);
+    const y = g.op('Mul', [acc, scale]);
+    return bias ? g.op('Add', [y, await this.param(bias, [out])]) : y;
+  }
+
+  /**
+   * Per-token int8 attention: q, k and v as three per-token int8 linears over one quantised
+   * input, then com.microsoft MultiHeadAttention in float32 (it adds the packed q,k,v bias).
+   */
+  private async attentionPerToken(h: string, p: string, t: TowerShape): Promise<string> {
+    const g = this.g;
+    const D = t.width;
+    const w = await this.read(`${p}attn.in_proj_weight`, [3 * D, D]);
+    const b = await this.read(`${p}attn.in_proj_bias`, [3 * D]);
+    const { q, scale } = this.quantizeTokens(h);
+    const L = this.int8Options.levels;
+    const proj = (i: number) => {
+      const qw = quantizeLinearWeight(w.subarray(i * D * D, (i + 1) * D * D), D, D, L === 'w7' ? 63 : 127);
+      const wt = g.tensor(g.fresh(`${p}in_proj_${i}_int8`), 'int8', [D, D], qw.weight);
+      const ws = g.tensor(g.fresh(`${p}in_proj_${i}_scale`), 'float32', [D], qw.scale);
+      const acc = g.op('MatMulIntegerToFloat', [q, wt, g.f32([1], []), ws, this.tokenZeroPoint(L === 'a7' ? 63 : 127)], {}, MS_DOMAIN);
+      return g.op('Mul', [acc, scale]);
+    };
+    const bias = g.f32(b, [3 * D], `${p}in_proj_bias`);
+    return g.op('MultiHeadAttention', [proj(0), proj(1), proj(2), bias], { num_heads: int(t.heads) }, MS_DOMAIN);
   }
 
   toCompute(x: string): string {
@@ -246,13 +342,17 @@ export class TowerGraph {
     const D = t.width;
     for (let i = 0; i < t.layers; i++) {
       const p = `${blockPrefix}${i}.`;
+      this.quantize = this.int8 && !this.int8Options.floatBlocks.includes(i);
       const h = await this.norm(x, `${p}ln_1`, D);
-      const a = this.int8 ? await this.attentionInt8(h, p, t) : await this.attentionPlain(h, p, t);
+      const a = !this.quantize
+        ? await this.attentionPlain(h, p, t)
+        : this.int8Options.activations === 'token' ? await this.attentionPerToken(h, p, t) : await this.attentionInt8(h, p, t);
       x = g.op('Add', [x, await this.matmul(a, `${p}attn.out_proj.weight`, D, D, `${p}attn.out_proj.bias`)]);
       const h2 = await this.norm(x, `${p}ln_2`, D);
       const f = this.gelu(await this.matmul(h2, `${p}mlp.c_fc.weight`, t.mlpWidth, D, `${p}mlp.c_fc.bias`), t.quickGelu);
       x = g.op('Add', [x, await this.matmul(f, `${p}mlp.c_proj.weight`, D, t.mlpWidth, `${p}mlp.c_proj.bias`)]);
     }
+    this.quantize = this.int8;
     return this.norm(x, finalNorm, D);
   }
 
@@ -269,7 +369,10 @@ export class TowerGraph {
     let h = await this.norm(x, `${blockPrefix}0.ln_1`, D);
     for (let i = 0; i < t.layers; i++) {
       const p = `${blockPrefix}${i}.`;
-      const a = this.int8 ? await this.attentionInt8(h, p, t) : await this.attentionFused(h, p, t);
+      this.quantize = this.int8 && !this.int8Options.floatBlocks.includes(i);
+      const a = !this.quantize
+        ? await this.attentionFused(h, p, t)
+        : this.int8Options.activations === 'token' ? await this.attentionPerToken(h, p, t) : await this.attentionInt8(h, p, t);
       const o = await this.matmul(a, `${p}attn.out_proj.weight`, D, D);
       const bo = await this.param(`${p}attn.out_proj.bias`, [D]);
       const g2 = await this.param(`${p}ln_2.weight`, [D]);
@@ -291,6 +394,7 @@ export class TowerGraph {
       h = s2[0];
       x = s2[3];
     }
+    this.quantize = this.int8;
     return h;
   }
 
