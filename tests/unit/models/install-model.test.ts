@@ -72,14 +72,14 @@ test('install: resumed download, checksum, conversion and int8 check, then the m
   expect(ranges[0]).toBeUndefined();
   expect(ranges[1]).toMatch(/^bytes=\d+-$/);
   const messages = new Set(h.events.map((e) => e.message.replace(/ \(.*/, '')));
-  expect([...messages]).toEqual(expect.arrayContaining(['Downloading Llama3_MS_CLIP_weights.pt', 'Converting to ONNX', 'Checking the int8 encoder against float32 on the demo scene']));
+  expect([...messages]).toEqual(expect.arrayContaining(['Downloading Llama3_MS_CLIP_weights.pt', 'Step 1 of 3: Converting to ONNX', 'Step 2 of 3: Checking the int8 encoder against float32', 'Step 3 of 3: Writing the model manifest']));
   // The download is gone; the model folder holds the converted encoders and the manifest.
   expect(readdirSync(join(h.home, 'downloads'))).toEqual([]);
   const files = readdirSync(join(h.home, 'models', 'llama3-ms-clip')).sort();
   expect(files).toEqual(expect.arrayContaining(['manifest.json', 'image-encoder.fp32.onnx', 'image-encoder.fp16.onnx', 'image-encoder.int8.onnx', 'text-encoder.fp32.onnx']));
   const manifest = JSON.parse(readFileSync(join(h.home, 'models', 'llama3-ms-clip', 'manifest.json'), 'utf8'));
   expect(manifest.licence).toEqual({ id: 'llama3', url: expect.stringMatching(/^https:/) });
-  expect(manifest.imageEncoder.variants.int8.check).toMatchObject({ tiles: 100 });
+  expect(manifest.imageEncoder.variants.int8.check).toMatchObject({ tiles: 105, sources: { realChips: { tiles: 5 }, demoScene: { tiles: 100 } } });
   const e = await h.ok('embedText', { model: 'llama3-ms-clip', texts: ['solar farm', 'flooded fields'] });
   const t = e.items[0].tokens;
   expect([t.length, t[0], t[3], ...new Set(t.slice(4))]).toEqual([77, 49406, 49407, 0]); // "solar" "farm" between the markers
