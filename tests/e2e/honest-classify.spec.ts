@@ -4,21 +4,14 @@
 // tiles it can't separate "uncertain" (as core counts them); an unknown class gets classify's
 // wording and the Install button, never the search wording.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { demoScene } from '../helpers/harness.ts';
-import { openBrowser, startWebMode, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
+import { openIndexedDemo, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
 
 let web: WebMode;
 let b: BrowserSession;
 let index: string;
 
 beforeAll(async () => {
-  web = await startWebMode();
-  const scene = (await demoScene(2240)).scenePath;
-  index = (await web.call<{ path: string }>('buildIndex', { scene })).path;
-  await web.call('saveAppState', { recent: { scenes: [scene], indexes: [{ scene, index }] } });
-  b = await openBrowser({ width: 1440, height: 900 });
-  await b.page.goto(web.url);
-  await b.page.getByTestId('index-card').getByText('Indexed').waitFor({ timeout: 60_000 });
+  ({ web, b, index } = await openIndexedDemo({ width: 1440, height: 900 }));
 }, 240_000);
 afterAll(async () => {
   await b?.close();

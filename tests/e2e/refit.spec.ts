@@ -3,20 +3,13 @@
 // a result zoom keeps neighbours in view; Escape closes the display popover; the legend and the
 // scene card fold. Screenshots at 1280×800 and 1920×1080.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { demoScene } from '../helpers/harness.ts';
-import { openBrowser, startWebMode, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
+import { openIndexedDemo, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
 
 let web: WebMode;
 let b: BrowserSession;
 
 beforeAll(async () => {
-  web = await startWebMode();
-  const scene = (await demoScene(2240)).scenePath;
-  const index = await web.call<{ path: string }>('buildIndex', { scene });
-  await web.call('saveAppState', { recent: { scenes: [scene], indexes: [{ scene, index: index.path }] } });
-  b = await openBrowser({ width: 1280, height: 800 });
-  await b.page.goto(web.url);
-  await b.page.getByTestId('index-card').getByText('Indexed').waitFor({ timeout: 60_000 });
+  ({ web, b } = await openIndexedDemo({ width: 1280, height: 800 }));
 }, 240_000);
 afterAll(async () => {
   await b?.close();

@@ -3,22 +3,15 @@
 // are gone (so nothing looks like a hit for the failed query); after a failed classify the map
 // keeps no old labels; and errors don't survive a change of scene.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { demoScene } from '../helpers/harness.ts';
 import { fixture } from '../helpers/fixtures.ts';
-import { openBrowser, startWebMode, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
+import { openIndexedDemo, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
 
 let web: WebMode;
 let b: BrowserSession;
 const CHIP = fixture('msclip-examples', '609U_541L_3_0.tif');
 
 beforeAll(async () => {
-  web = await startWebMode();
-  const scene = (await demoScene(2240)).scenePath;
-  const index = await web.call<{ path: string }>('buildIndex', { scene });
-  await web.call('saveAppState', { recent: { scenes: [scene], indexes: [{ scene, index: index.path }] } });
-  b = await openBrowser({ width: 1440, height: 900 });
-  await b.page.goto(web.url);
-  await b.page.getByTestId('index-card').getByText('Indexed').waitFor({ timeout: 60_000 });
+  ({ web, b } = await openIndexedDemo({ width: 1440, height: 900 }));
 }, 240_000);
 afterAll(async () => {
   await b?.close();

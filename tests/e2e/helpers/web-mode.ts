@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO } from '../../helpers/harness.ts';
+import { demoScene, REPO } from '../../helpers/harness.ts';
 
 export const CHROMIUM = process.env.MSLENS_CHROMIUM ?? '/usr/bin/chromium';
 export const SHOTS = join(REPO, 'test-results', 'screenshots');
@@ -105,4 +105,26 @@ export async function openBrowser(viewport = { width: 1440, height: 900 }): Prom
     },
     close: () => browser.close(),
   };
+}
+
+export interface IndexedDemo {
+  web: WebMode;
+  b: BrowserSession;
+  scene: string;
+  index: string;
+}
+
+/**
+ * A returning analyst: web mode with the demo scene indexed and in the Recent lists, opened in
+ * Chromium at `viewport` and waited on until the app shows the index.
+ */
+export async function openIndexedDemo(viewport = { width: 1440, height: 900 }): Promise<IndexedDemo> {
+  const web = await startWebMode();
+  const scene = (await demoScene(2240)).scenePath;
+  const index = (await web.call<{ path: string }>('buildIndex', { scene })).path;
+  await web.call('saveAppState', { recent: { scenes: [scene], indexes: [{ scene, index }] } });
+  const b = await openBrowser(viewport);
+  await b.page.goto(web.url);
+  await b.page.getByTestId('index-card').getByText('Indexed').waitFor({ timeout: 60_000 });
+  return { web, b, scene, index };
 }
