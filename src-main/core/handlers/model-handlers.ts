@@ -3,19 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Handlers, ModelSummary, ModelsList } from '../api.ts';
 import { MslensError } from '../errors.ts';
-import { openImageEncoder } from '../models/image-encoder.ts';
+import { embedImageFiles } from '../index/embed-image-files.ts';
 import { importOpenClipModel } from '../models/import-model.ts';
 import { installCatalogueModel } from '../models/install-model.ts';
 import type { InstalledModel } from '../models/manifest.ts';
-import { openPreprocessor } from '../models/preprocess.ts';
 import { candidateProviders } from '../models/providers.ts';
 import { findModel, listModels } from '../models/registry.ts';
-import { openScene, resolveSceneLocation } from '../scene/open-scene.ts';
 import { readSettings, writeSettings } from '../settings.ts';
 import type { HandlerContext } from './handler-context.ts';
-
-/** Images given to `embedImage` are single tiles; a scene is indexed instead. */
-const MAX_IMAGE_EDGE = 2048;
 
 function summarise(m: InstalledModel, defaultId: string): ModelSummary {
   const { manifest: x } = m;
@@ -91,39 +86,15 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
       };
     },
 
-    async embedImage(arg) {
+    async embedImage(arg, ctx) {
       const model = await modelFor(arg.model);
       const settings = await readSettings(c.deps.home.settings);
-      const enc = await openImageEncoder(model, candidateProviders(c.env, settings.provider), { threads: c.deps.threads, precision: settings.precision });
-      c.activeProvider = enc.provider;
-      const items: { file: string; embedding: number[] }[] = [];
-      try {
-        for (const file of arg.files) {
-          const source = await openScene(resolveSceneLocation(file));
-          try {
-            const { width, height } = source.info;
-            if (Math.max(width, height) > MAX_IMAGE_EDGE || (model.manifest.inputSize === null && width !== height)) {
-              throw new MslensError('BAD_ARGUMENT', `${basename(file)} is ${width}×${height} px; embed image takes single tiles up to ${MAX_IMAGE_EDGE} px${model.manifest.inputSize === null ? ', square for this model' : ''}. Index a scene with \`mslens index\` instead.`, { path: file });
-            }
-            const pre = await openPreprocessor(model.manifest, source.info, height, width);
-            try {
-              const planes = await source.readWindow({ x: 0, y: 0, width, height }, pre.bands);
-              const raw = new Float32Array(planes.length * width * height);
-              planes.forEach((p, b) => raw.set(p, b * width * height));
-              const { pixels, inputSize } = await pre.run(raw, 1);
-              const emb = await enc.embed(pixels, 1, inputSize);
-              items.push({ file, embedding: Array.from(emb) });
-            } finally {
-              await pre.close();
-            }
-          } finally {
-            await source.close();
-          }
-        }
-      } finally {
-        await enc.close();
-      }
-      return { modelId: model.manifest.id, items };
+      const r = await embedImageFiles({
+        files: arg.files, model, providers: candidateProviders(c.env, settings.provider), threads: c.deps.threads, precision: settings.precision, signal: ctx.signal,
+        onProgress: (done, total) => c.progress(ctx, 'embedImage', `Embedding ${total === 1 ? 'the image' : `${total} images`}`, done, total),
+      });
+      c.activeProvider = r.provider;
+      return { modelId: model.manifest.id, items: arg.files.map((file, i) => ({ file, embedding: Array.from(r.embeddings.subarray(i * r.dim, (i + 1) * r.dim)) })) };
     },
 
     async updateSettings(arg) {

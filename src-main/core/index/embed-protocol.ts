@@ -16,7 +16,16 @@ export interface EmbedJob {
   precision?: 'auto' | 'fp32';
 }
 
-export type ToWorker = { type: 'start'; job: EmbedJob } | { type: 'cancel' };
+/** Single tile-sized images (`embed image`), each embedded whole: one embedding per file. */
+export interface ImageFilesJob {
+  files: string[];
+  model: InstalledModel;
+  providers: ProviderName[];
+  threads?: number;
+  precision?: 'auto' | 'fp32';
+}
+
+export type ToWorker = { type: 'start'; job: EmbedJob } | { type: 'images'; job: ImageFilesJob } | { type: 'cancel' };
 
 export type FromWorker =
   | { type: 'started'; provider: ProviderName; fallbacks: { provider: ProviderName; reason: string }[]; precision: string; sha256: string; total: number; batchSize: number }
@@ -35,4 +44,6 @@ export type FromWorker =
       skippedNodata: number;
       skippedCloudy: number;
     }
+  /** The end of an `images` job: files.length × dim float32, in file order. */
+  | { type: 'images-done'; embeddings: ArrayBuffer; dim: number }
   | { type: 'failed'; error: WireError };

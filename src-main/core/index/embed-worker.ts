@@ -1,17 +1,20 @@
 /**
- * The embedding worker: reads the scene strip by strip (one row of tiles at a time, decoded
- * ahead by the strip reader's pool of decode workers), preprocesses and embeds tiles in batches with ONNX
- * Runtime, and reports progress. Cancel is checked between batches.
+ * The embedding worker, for every image-encoder run off the thread that serves the UI. A scene
+ * job reads the scene strip by strip (one row of tiles at a time, decoded ahead by the strip
+ * reader's pool of decode workers), preprocesses and embeds tiles in batches with ONNX Runtime,
+ * and reports progress; an images job (`embed image`) embeds each tile-sized file whole. Cancel
+ * is checked between batches and between files.
  */
+import { basename } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { MslensError, toWireError } from '../errors.ts';
 import { openImageEncoder } from '../models/image-encoder.ts';
 import { copyTile, openPreprocessor } from '../models/preprocess.ts';
 import { batchSizeFor } from '../models/providers.ts';
-import { openScene } from '../scene/open-scene.ts';
+import { openScene, resolveSceneLocation } from '../scene/open-scene.ts';
 import { openStripReader } from '../scene/strip-reader.ts';
 import { makeTileGrid } from '../tiles/tile-grid.ts';
-import type { EmbedJob, FromWorker, ToWorker } from './embed-protocol.ts';
+import type { EmbedJob, FromWorker, ImageFilesJob, ToWorker } from './embed-protocol.ts';
 import { isCloudy, MASK_COUNT, sclFractions, unknownFractions } from './scl-fractions.ts';
 
 const port = parentPort!;
@@ -116,9 +119,49 @@ async function run(job: EmbedJob): Promise<void> {
   }
 }
 
+/** Images given to `embed image` are single tiles; a scene is indexed instead. */
+const MAX_IMAGE_EDGE = 2048;
+
+async function runImages(job: ImageFilesJob): Promise<void> {
+  const { manifest } = job.model;
+  const enc = await openImageEncoder(job.model, job.providers, { threads: job.threads, precision: job.precision });
+  const total = job.files.length;
+  const dim = manifest.embeddingDim;
+  const embeddings = new Float32Array(total * dim);
+  try {
+    post({ type: 'started', provider: enc.provider, fallbacks: enc.fallbacks, precision: enc.precision, sha256: enc.sha256, total, batchSize: 1 });
+    for (const [i, file] of job.files.entries()) {
+      checkCancelled();
+      const source = await openScene(resolveSceneLocation(file));
+      try {
+        const { width, height } = source.info;
+        if (Math.max(width, height) > MAX_IMAGE_EDGE || (manifest.inputSize === null && width !== height)) {
+          throw new MslensError('BAD_ARGUMENT', `${basename(file)} is ${width}×${height} px; embed image takes single tiles up to ${MAX_IMAGE_EDGE} px${manifest.inputSize === null ? ', square for this model' : ''}. Index a scene with \`mslens index\` instead.`, { path: file });
+        }
+        const pre = await openPreprocessor(manifest, source.info, height, width);
+        try {
+          const planes = await source.readWindow({ x: 0, y: 0, width, height }, pre.bands);
+          const raw = new Float32Array(planes.length * width * height);
+          planes.forEach((p, b) => raw.set(p, b * width * height));
+          const { pixels, inputSize } = await pre.run(raw, 1);
+          embeddings.set(await enc.embed(pixels, 1, inputSize), i * dim);
+        } finally {
+          await pre.close();
+        }
+      } finally {
+        await source.close();
+      }
+      post({ type: 'progress', done: i + 1, total, skippedNodata: 0, skippedCloudy: 0 });
+    }
+  } finally {
+    await enc.close();
+  }
+  post({ type: 'images-done', embeddings: embeddings.buffer, dim }, [embeddings.buffer]);
+}
+
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'cancel') { cancelled = true; return; }
-  run(msg.job).catch((err: unknown) => {
+  (msg.type === 'images' ? runImages(msg.job) : run(msg.job)).catch((err: unknown) => {
     if (!(err instanceof MslensError)) console.error(err);
     post({ type: 'failed', error: toWireError(err) });
   });
