@@ -9,7 +9,7 @@ import type { ClassCheck } from './analysis/class-check.ts';
 import type { ClassifiedTile } from './analysis/zero-shot.ts';
 import type { Hit } from './analysis/search.ts';
 import type { TileRef } from './analysis/tile-refs.ts';
-import type { WireError } from './errors.ts';
+import type { ErrorAction, WireError } from './errors.ts';
 import type { IndexProgress } from './index/build-index.ts';
 import type { ProviderName } from './models/providers.ts';
 import type { AppState, RecentItems } from './app/app-state.ts';
@@ -18,7 +18,7 @@ import type { SceneImagery } from './app/scene-preview.ts';
 import type { FeatureCollection } from './export/geojson.ts';
 import type { JobControl } from './jobs.ts';
 
-export type { ClassCheck, ClassifiedTile, Hit, TileRef, WireError, IndexProgress, ProviderName };
+export type { ClassCheck, ClassifiedTile, ErrorAction, Hit, TileRef, WireError, IndexProgress, ProviderName };
 export type { AppState, RecentItems, SceneStretch, FeatureCollection };
 export type { SceneImagery };
 

@@ -1,17 +1,21 @@
 /**
  * The renderer's one way to the main process: `call(op, arg)` and `job(op, arg)` over whichever
  * transport the page runs on, the desktop preload (`window.mslens`) or web mode's HTTP server.
- * Only types come from api.ts; errors arrive as `{ code, message, detail }` and are thrown as
- * ApiError.
+ * Only types come from api.ts; errors arrive as `{ code, message, detail, action? }` and are thrown as
+ * ApiError, their action worded for the app.
  */
 import type { Arg, FrontEventName, FrontEvents, OpName, Reply, Result, WireError } from '$api';
+import { errorInAppTerms } from './error-actions';
 import { desktopTransport, webTransport, type Transport } from './transports';
 
 export class ApiError extends Error {
   readonly code: WireError['code'];
   readonly detail: WireError['detail'];
+  readonly action: WireError['action'];
+  /** The message ends with the error's action worded for the app. */
   constructor(e: WireError) {
-    super(e.message);
+    super(errorInAppTerms(e));
+    this.action = e.action;
     this.name = 'ApiError';
     this.code = e.code;
     this.detail = e.detail;

@@ -62,6 +62,10 @@ describe('errors in web mode', () => {
     await page.getByTestId('query').fill('solar farm');
     await page.getByTestId('query').press('Enter');
     await expect.poll(() => page.getByRole('search').locator('..').getByTestId('error').innerText()).toMatch(/Llama3-MS-CLIP|llama3-ms-clip/i);
+    // The next step in the app's words, never the CLI's.
+    const said = await page.getByRole('search').locator('..').getByTestId('error').innerText();
+    expect(said).toMatch(/Install llama3-ms-clip in the Models panel\./);
+    expect(said).not.toMatch(/`mslens|--[a-z]/);
     await b.shot('errors-unknown-query');
   });
 

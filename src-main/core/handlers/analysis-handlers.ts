@@ -40,8 +40,8 @@ export function analysisHandlers(c: HandlerContext): Pick<Handlers, 'search' | '
       const { check, vectors } = await checkClasses(await c.textEncoderFor(model), arg.classes, checkModel(model));
       if (!vectors) {
         throw new MslensError('QUERY_NOT_UNDERSTOOD',
-          `${check.notes[0]} Remove ${check.unknown.length > 1 ? 'those classes' : 'that class'}, or classify with the Llama3-MS-CLIP model, which takes any class name: install it with \`mslens models install llama3-ms-clip\`.`,
-          { classes: check.unknown.join(','), model: model.manifest.id });
+          `${check.notes[0]} Remove ${check.unknown.length > 1 ? 'those classes' : 'that class'}, or classify with the Llama3-MS-CLIP model, which takes any class name.`,
+          { classes: check.unknown.join(','), model: model.manifest.id }, { action: { kind: 'install-model', model: 'llama3-ms-clip' } });
       }
       const tiles = await classifyTiles(index, dim, arg.classes, vectors, model.manifest.logitScale);
       const counts: Record<string, number> = Object.fromEntries(arg.classes.map((c) => [c, 0]));

@@ -90,7 +90,7 @@ export function makeHandlerContext(deps: HandlerDeps): HandlerContext {
       const index = mergeIndexes(await Promise.all(list.map((p) => indexes.load(p))));
       const model = await findModel(modelDirs, index.modelId);
       if (!imageEncoderHashes(model.manifest).includes(index.modelSha256)) {
-        throw new MslensError('INDEX_UNREADABLE', `${basename(index.paths[0])} was built with another version of ${model.manifest.name}. Rebuild it with \`mslens index ${index.metas[0].scenePath} --model ${model.manifest.id}\`.`, { path: index.paths[0] });
+        throw new MslensError('INDEX_UNREADABLE', `${basename(index.paths[0])} was built with another version of ${model.manifest.name}. Rebuild it with this model.`, { path: index.paths[0] }, { action: { kind: 'build-index', scene: index.metas[0].scenePath, model: model.manifest.id } });
       }
       return { index, model };
     },

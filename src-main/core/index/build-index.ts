@@ -162,7 +162,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuiltIndex> {
   const gridIdx = new Int32Array(res.tiles);
   const n = gridIdx.length;
   if (n === 0 && res.skippedCloudy > 0) {
-    throw new MslensError('SCENE_UNREADABLE', `${basename(scenePath)} has no tile left to index: ${res.skippedCloudy} of ${grid.count} are more than ${Math.round(maxCloud * 100)} % cloud and the rest nodata. Allow more cloud with --max-cloud (up to 1), or choose a clearer acquisition.`, { path: scenePath, cloudy: res.skippedCloudy });
+    throw new MslensError('SCENE_UNREADABLE', `${basename(scenePath)} has no tile left to index: ${res.skippedCloudy} of ${grid.count} are more than ${Math.round(maxCloud * 100)} % cloud and the rest nodata. Allow more cloud, or choose a clearer acquisition.`, { path: scenePath, cloudy: res.skippedCloudy }, { action: { kind: 'option', name: 'max-cloud', change: 'up-to-1' } });
   }
   if (n === 0) {
     throw new MslensError('SCENE_UNREADABLE', `${basename(scenePath)} has no tile with at least ${Math.round(minValid * 100)} % valid pixels; every tile is nodata.`, { path: scenePath });

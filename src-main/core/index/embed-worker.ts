@@ -136,7 +136,7 @@ async function runImages(job: ImageFilesJob): Promise<void> {
       try {
         const { width, height } = source.info;
         if (Math.max(width, height) > MAX_IMAGE_EDGE || (manifest.inputSize === null && width !== height)) {
-          throw new MslensError('BAD_ARGUMENT', `${basename(file)} is ${width}×${height} px; embed image takes single tiles up to ${MAX_IMAGE_EDGE} px${manifest.inputSize === null ? ', square for this model' : ''}. Index a scene with \`mslens index\` instead.`, { path: file });
+          throw new MslensError('BAD_ARGUMENT', `${basename(file)} is ${width}×${height} px; embed image takes single tiles up to ${MAX_IMAGE_EDGE} px${manifest.inputSize === null ? ', square for this model' : ''}. Index it as a scene instead.`, { path: file }, { action: { kind: 'build-index', scene: file } });
         }
         const pre = await openPreprocessor(manifest, source.info, height, width);
         try {

@@ -18,7 +18,7 @@ export class IndexCache {
   async load(path: string): Promise<LoadedIndex> {
     const full = resolve(path);
     const st = await stat(full).catch(() => null);
-    if (!st) throw new MslensError('NOT_FOUND', `${path} does not exist. Build an index first with \`mslens index SCENE\`.`, { path });
+    if (!st) throw new MslensError('NOT_FOUND', `${path} does not exist.`, { path }, { action: { kind: 'build-index' } });
     const hit = this.entries.get(full);
     if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.loaded;
     const loaded = readIndexFile(full).then(({ meta, tiles }) => ({ path: full, meta, tiles }));

@@ -247,7 +247,7 @@ async function openIndex(path: string): Promise<ParquetFile> {
   } catch (err) {
     if (err instanceof MslensError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new MslensError('NOT_FOUND', `${basename(path)} does not exist. Build an index with \`mslens index SCENE\`.`, { path }, { cause: err });
+      throw new MslensError('NOT_FOUND', `${basename(path)} does not exist.`, { path }, { cause: err, action: { kind: 'build-index' } });
     }
     throw unreadable(path, errorText(err), err);
   }
@@ -291,15 +291,17 @@ function inspect(path: string, file: ParquetFile): { meta: IndexMeta; numRows: n
   if (!parsed.ok && parsed.olderVersion !== undefined) {
     throw new MslensError(
       'INDEX_UNREADABLE',
-      `${basename(path)} was written by an older mslens (index format ${parsed.olderVersion}, without cloud, shadow and snow fractions). Rebuild the index with \`mslens index SCENE\`.`,
+      `${basename(path)} was written by an older mslens (index format ${parsed.olderVersion}, without cloud, shadow and snow fractions). Rebuild the index.`,
       { path, formatVersion: parsed.olderVersion },
+      { action: { kind: 'build-index' } },
     );
   }
   if (!parsed.ok && parsed.newerVersion !== undefined) {
     throw new MslensError(
       'INDEX_UNREADABLE',
-      `${basename(path)} was written by a newer mslens (index format ${parsed.newerVersion}). Update mslens, or rebuild the index with \`mslens index SCENE\`.`,
+      `${basename(path)} was written by a newer mslens (index format ${parsed.newerVersion}). Update mslens, or rebuild the index.`,
       { path, formatVersion: parsed.newerVersion },
+      { action: { kind: 'build-index' } },
     );
   }
   if (!parsed.ok) throw unreadable(path, parsed.reason);
@@ -311,9 +313,9 @@ function inspect(path: string, file: ParquetFile): { meta: IndexMeta; numRows: n
 function unreadable(path: string, reason: string, cause?: unknown): MslensError {
   return new MslensError(
     'INDEX_UNREADABLE',
-    `${basename(path)} is not an mslens index (${reason}). Build one with \`mslens index SCENE\`.`,
+    `${basename(path)} is not an mslens index (${reason}).`,
     { path, reason },
-    cause === undefined ? undefined : { cause },
+    { action: { kind: 'build-index' }, ...(cause === undefined ? {} : { cause }) },
   );
 }
 

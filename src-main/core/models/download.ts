@@ -101,7 +101,7 @@ export async function download(opts: DownloadOptions): Promise<Downloaded> {
     if (res.status !== 200 && res.status !== 206) {
       await res.body?.cancel();
       if (res.status >= 500 || res.status === 429) { lastError = `HTTP ${res.status}`; continue; }
-      throw new MslensError('DOWNLOAD_FAILED', `Downloading ${basename(opts.dest)} failed: the server answered HTTP ${res.status} for ${opts.url}. Check the address, or download the file yourself and install it with --file.`, { url: opts.url, status: res.status });
+      throw new MslensError('DOWNLOAD_FAILED', `Downloading ${basename(opts.dest)} failed: the server answered HTTP ${res.status} for ${opts.url}. Check the address.`, { url: opts.url, status: res.status }, { action: { kind: 'install-from-file', url: opts.url } });
     }
     const append = res.status === 206 && have > 0;
     resumed ||= append;

@@ -31,10 +31,10 @@ export function licenceNotice(entry: CatalogueEntry): string {
 export async function installCatalogueModel(opts: InstallOptions): Promise<InstalledModel> {
   const entry = catalogueEntry(opts.id);
   if (!entry) {
-    throw new MslensError('BAD_ARGUMENT', `There is no model "${opts.id}" to install; known: ${CATALOGUE.map((e) => e.id).join(', ')}. A checkpoint of your own goes in with \`mslens models import\`.`, { id: opts.id });
+    throw new MslensError('BAD_ARGUMENT', `There is no model "${opts.id}" to install; known: ${CATALOGUE.map((e) => e.id).join(', ')}.`, { id: opts.id }, { action: { kind: 'import-model' } });
   }
   if (!opts.acceptLicence) {
-    throw new MslensError('LICENCE_NOT_ACCEPTED', `${licenceNotice(entry)} To accept it and install, run \`mslens models install ${entry.id} --accept-licence\`.`, { id: entry.id, licence: entry.licence.id, url: entry.licence.url });
+    throw new MslensError('LICENCE_NOT_ACCEPTED', licenceNotice(entry), { id: entry.id, licence: entry.licence.id, url: entry.licence.url }, { action: { kind: 'accept-licence', model: entry.id } });
   }
   let checkpoint = opts.file ? resolve(opts.file) : '';
   let downloaded = false;

@@ -43,8 +43,8 @@ export async function findModel(dirs: ModelDirs, id: string): Promise<InstalledM
   const model = models.find((m) => m.manifest.id === id);
   if (!model) {
     const known = models.map((m) => m.manifest.id).join(', ') || 'none';
-    const hint = id.startsWith('llama3-ms-clip') ? ' Install it with `mslens models install llama3-ms-clip`.' : '';
-    throw new MslensError('MODEL_NOT_INSTALLED', `Model "${id}" is not installed (installed: ${known}).${hint}`, { model: id });
+    const action = id.startsWith('llama3-ms-clip') ? { action: { kind: 'install-model', model: 'llama3-ms-clip' } as const } : undefined;
+    throw new MslensError('MODEL_NOT_INSTALLED', `Model "${id}" is not installed (installed: ${known}).`, { model: id }, action);
   }
   await verifyModelFiles(model, { store: verifiedStore(dirs) });
   return model;

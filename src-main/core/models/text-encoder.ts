@@ -18,7 +18,7 @@ export interface TextEncoder {
   close(): Promise<void>;
 }
 
-export const OPEN_VOCABULARY_HINT = 'Open-vocabulary search needs the Llama3-MS-CLIP model: install it with `mslens models install llama3-ms-clip`.';
+export const OPEN_VOCABULARY_HINT = 'Open-vocabulary search needs the Llama3-MS-CLIP model.';
 
 async function openLexiconEncoder(model: InstalledModel): Promise<TextEncoder> {
   const { manifest } = model;
@@ -33,7 +33,7 @@ async function openLexiconEncoder(model: InstalledModel): Promise<TextEncoder> {
         if (!found) {
           throw new MslensError('QUERY_NOT_UNDERSTOOD',
             `"${text}" is not something the built-in spectral model can search for: it knows ${concepts.join(', ')} (and synonyms such as lake, woods, farmland, town, sand, glacier). ${OPEN_VOCABULARY_HINT}`,
-            { text, model: manifest.id });
+            { text, model: manifest.id }, { action: { kind: 'install-model', model: 'llama3-ms-clip' } });
         }
         const w = 1 / Math.sqrt(found.length);
         for (const c of found) out[i * manifest.embeddingDim + concepts.indexOf(c)] = w;

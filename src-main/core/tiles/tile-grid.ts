@@ -44,7 +44,7 @@ export function makeTileGrid(scene: { width: number; height: number }, opts: Til
   if (!Number.isInteger(size) || size < 16 || size > 4096) throw new MslensError('BAD_ARGUMENT', `Tile size must be a whole number of pixels from 16 to 4096, not ${size}.`, { size });
   if (!Number.isInteger(stride) || stride < 1 || stride > 4 * size) throw new MslensError('BAD_ARGUMENT', `Stride must be a whole number of pixels from 1 to ${4 * size}, not ${stride}.`, { stride });
   if (scene.width < size || scene.height < size) {
-    throw new MslensError('BAD_ARGUMENT', `The scene (${scene.width}×${scene.height} px) is smaller than one ${size} px tile. Use a smaller --tile.`, { size });
+    throw new MslensError('BAD_ARGUMENT', `The scene (${scene.width}×${scene.height} px) is smaller than one ${size} px tile.`, { size }, { action: { kind: 'option', name: 'tile', change: 'smaller' } });
   }
   const cols = Math.floor((scene.width - size) / stride) + 1;
   const rows = Math.floor((scene.height - size) / stride) + 1;

@@ -59,7 +59,8 @@ describe('error mapping', () => {
     const r = await h.call('search', { index, text: 'solar farm' });
     if (r.ok) throw new Error('expected an error');
     expect(r.error.code).toBe('QUERY_NOT_UNDERSTOOD');
-    expect(r.error.message).toMatch(/mslens models install llama3-ms-clip/);
+    expect(r.error.message).toMatch(/needs the Llama3-MS-CLIP model\.$/);
+    expect(r.error.action).toEqual({ kind: 'install-model', model: 'llama3-ms-clip' });
   });
   test('a missing index is NOT_FOUND, a non-index file is INDEX_UNREADABLE', async () => {
     const missing = await h.call('search', { index: '/nonexistent/x.parquet', text: 'water' });
@@ -71,7 +72,7 @@ describe('error mapping', () => {
     const r = await h.call('buildIndex', { scene: CHIP, model: 'llama3-ms-clip' });
     if (r.ok) throw new Error('expected an error');
     expect(r.error.code).toBe('MODEL_NOT_INSTALLED');
-    expect(r.error.message).toMatch(/mslens models install llama3-ms-clip/);
+    expect(r.error.action).toEqual({ kind: 'install-model', model: 'llama3-ms-clip' });
   });
   test('an unknown tile is BAD_ARGUMENT', async () => {
     const r = await h.call('similar', { index, tile: 'r009c009' });

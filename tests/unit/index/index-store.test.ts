@@ -121,7 +121,7 @@ async function expectUnreadable(promise: Promise<unknown>, reason: RegExp): Prom
   const err = await promise.then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(MslensError);
   expect((err as MslensError).code).toBe('INDEX_UNREADABLE');
-  expect((err as MslensError).message).toMatch(/is not an mslens index \(.+\)\. Build one with `mslens index SCENE`\./);
+  expect((err as MslensError).message).toMatch(/is not an mslens index \(.+\)\.$/);
   expect((err as MslensError).message).toMatch(reason);
   expect((err as MslensError).detail.path).toBeTypeOf('string');
 }
@@ -306,7 +306,7 @@ describe('files that are not indexes', () => {
     for (const k of ['mgrsTile', 'tilesSkippedNodata', 'tilesSkippedCloudy', 'masks', 'maxCloudFraction']) delete v1[k];
     await duck.run(`COPY (SELECT 'r000c000' AS tile_id, 0.5::FLOAT AS cloud_fraction) TO '${older}' (FORMAT parquet, KV_METADATA {mslens: '${JSON.stringify(v1)}'})`);
     const old = await readIndexFile(older).catch((e: unknown) => e);
-    expect(old).toMatchObject({ code: 'INDEX_UNREADABLE', detail: { formatVersion: 1 }, message: expect.stringMatching(/older mslens \(index format 1.*Rebuild the index with `mslens index SCENE`/) });
+    expect(old).toMatchObject({ code: 'INDEX_UNREADABLE', detail: { formatVersion: 1 }, message: expect.stringMatching(/older mslens \(index format 1.*Rebuild the index\.$/), action: { kind: 'build-index' } });
 
     const bad = join(dir, 'bad-meta.parquet');
     await duck.run(`COPY (SELECT 1 AS a) TO '${bad}' (FORMAT parquet, KV_METADATA {mslens: '{"formatVersion":2}'})`);

@@ -46,6 +46,7 @@ test('a scene-sized file is refused with the size message, naming the file', asy
   const r = await h.call('embedImage', { files: [chips[0], scenePath] });
   expect(r.ok ? null : r.error).toMatchObject({
     code: 'BAD_ARGUMENT',
-    message: 'demo-s2l2a-2240.tif is 2240×2240 px; embed image takes single tiles up to 2048 px, square for this model. Index a scene with `mslens index` instead.',
+    message: 'demo-s2l2a-2240.tif is 2240×2240 px; embed image takes single tiles up to 2048 px, square for this model. Index it as a scene instead.',
+    action: { kind: 'build-index', scene: scenePath },
   });
 });

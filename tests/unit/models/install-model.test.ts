@@ -52,7 +52,8 @@ test('without accepting the licence nothing is downloaded, and the licence is sh
   const r = await h.call('installModel', { id: 'llama3-ms-clip', url });
   if (r.ok) throw new Error('expected an error');
   expect(r.error.code).toBe('LICENCE_NOT_ACCEPTED');
-  expect(r.error.message).toMatch(/Llama 3 Community License.*--accept-licence/);
+  expect(r.error.message).toMatch(/Llama 3 Community License/);
+  expect(r.error.action).toEqual({ kind: 'accept-licence', model: 'llama3-ms-clip' });
   expect(ranges).toEqual([]);
   const cli = spawnSync(process.execPath, [join(REPO, 'bin/mslens.mjs'), 'models', 'install', 'llama3-ms-clip', '--url', url], { encoding: 'utf8', env: { ...process.env, MSLENS_HOME: h.home }, stdio: ['ignore', 'pipe', 'pipe'] });
   expect(cli.status).toBe(1);
