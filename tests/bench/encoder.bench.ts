@@ -25,7 +25,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ort from 'onnxruntime-node';
+import ort from '../../src-main/core/models/onnx/runtime.ts';
 import { compareImageEmbeddings } from '../../src-main/core/models/openclip/check-variant.ts';
 import {
   buildImageEncoder, openCheckpointWeightSource, openClipWeights, parseOpenClipConfig, VIT_B_16_CONFIG, writeOnnxModel,

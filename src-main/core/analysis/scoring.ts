@@ -2,7 +2,7 @@
  * Scoring embeddings against query vectors: one matrix product in ONNX Runtime (multi-threaded,
  * SIMD), then top-k selection. Sessions are cached per embedding width.
  */
-import ort from 'onnxruntime-node';
+import ort from '../models/onnx/runtime.ts';
 import { GraphBuilder } from '../models/onnx/graph-builder.ts';
 
 const sessions = new Map<number, Promise<ort.InferenceSession>>();

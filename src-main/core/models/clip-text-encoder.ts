@@ -3,7 +3,7 @@
  * ONNX text tower, float32 on CPU (a query is one short forward pass).
  */
 import { join } from 'node:path';
-import ort from 'onnxruntime-node';
+import ort from './onnx/runtime.ts';
 import { MslensError } from '../errors.ts';
 import type { InstalledModel } from './manifest.ts';
 import { openSession } from './providers.ts';

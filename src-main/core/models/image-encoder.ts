@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import ort from 'onnxruntime-node';
+import ort from './onnx/runtime.ts';
 import { MslensError } from '../errors.ts';
 import { imageEncoderFor, type ImagePrecision, type InstalledModel } from './manifest.ts';
 import { openSession, type OpenedSession, type ProviderName, type SessionFactory } from './providers.ts';

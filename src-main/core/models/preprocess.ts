@@ -5,7 +5,7 @@
  * each tile's valid fraction, and resize to the model's input size (see resize-weights.ts).
  * JavaScript only copies rows of a strip into the batch.
  */
-import ort from 'onnxruntime-node';
+import ort from './onnx/runtime.ts';
 import { MslensError } from '../errors.ts';
 import type { BandName, RasterInfo } from '../scene/types.ts';
 import type { ModelManifest } from './manifest.ts';

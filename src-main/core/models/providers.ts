@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import ort from 'onnxruntime-node';
+import ort from './onnx/runtime.ts';
 import { GraphBuilder } from './onnx/graph-builder.ts';
 
 export type ProviderName = 'cuda' | 'dml' | 'coreml' | 'cpu';

@@ -83,6 +83,10 @@ test('the calling thread keeps answering during the import; progress comes as st
     'image-encoder.fp16.onnx', 'image-encoder.fp16.onnx.data', 'image-encoder.fp32.onnx', 'image-encoder.fp32.onnx.data',
     'image-encoder.int8.onnx', 'image-encoder.int8.onnx.data', 'manifest.json', 'text-encoder.fp32.onnx', 'text-encoder.fp32.onnx.data',
   ]);
+  // The int8 check's verdict on this model, per source, as the manifest records it.
+  const check = JSON.parse(await readFile(join(models, 'vit-b16-random', 'manifest.json'), 'utf8')).imageEncoder.variants.int8.check;
+  console.log(`int8 check: ${JSON.stringify(check)}`);
+  expect(check.sources).toMatchObject({ realChips: { tiles: 5 }, demoScene: { tiles: 100 } });
 }, 600_000);
 
 test('the first load verifies ~1 GB of model files; the next one hashes nothing', async () => {

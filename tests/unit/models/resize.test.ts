@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromFile } from 'geotiff';
-import ort from 'onnxruntime-node';
+import ort from '../../../src-main/core/models/onnx/runtime.ts';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { MSCLIP_PROFILE } from '../../../src-main/core/models/model-catalogue.ts';
 import { buildPreprocessGraph } from '../../../src-main/core/models/preprocess.ts';

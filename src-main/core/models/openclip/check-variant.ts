@@ -10,7 +10,7 @@
  * of u8×s8 products saturates int16 unless one side has 7 bits, which is why the per-token
  * scheme keeps weights in −63…63; the check is what shows a file agrees on this CPU.
  */
-import ort from 'onnxruntime-node';
+import ort from '../onnx/runtime.ts';
 import { MslensError, throwIfAborted } from '../../errors.ts';
 import { EMBEDDING_OUTPUT, IMAGE_INPUT } from './build-image-encoder.ts';
 

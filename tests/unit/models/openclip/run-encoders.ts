@@ -1,5 +1,5 @@
 /** Test helpers: run converted encoders with onnxruntime-node. */
-import ort from 'onnxruntime-node';
+import ort from '../../../../src-main/core/models/onnx/runtime.ts';
 
 export interface EncoderOutputs {
   embedding: Float32Array;
