@@ -1,9 +1,9 @@
 /** Models: the registry, install and import, embeddings, settings and execution providers. */
-import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Handlers, ModelSummary, ModelsList } from '../api.ts';
 import { MslensError } from '../errors.ts';
 import { embedImageFiles } from '../index/embed-image-files.ts';
+import { readJsonFile } from '../input-files.ts';
 import { importOpenClipModel } from '../models/import-model.ts';
 import { installCatalogueModel } from '../models/install-model.ts';
 import type { InstalledModel } from '../models/manifest.ts';
@@ -53,17 +53,15 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
     },
 
     async importModel(arg, ctx) {
-      let config: Record<string, unknown>;
-      try {
-        config = JSON.parse(await readFile(resolve(arg.config), 'utf8')) as Record<string, unknown>;
-      } catch (err) {
-        throw new MslensError('BAD_ARGUMENT', `${basename(arg.config)} could not be read as an open_clip config (${(err as Error).message}). Give the model's open_clip JSON (model_configs/<name>.json or open_clip_config.json).`, { path: arg.config });
+      const config = await readJsonFile(resolve(arg.config), 'open_clip model config');
+      if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+        throw new MslensError('BAD_ARGUMENT', `${basename(arg.config)} is not an open_clip config (not a JSON object). Give the model's open_clip JSON (model_configs/<name>.json or open_clip_config.json).`, { path: arg.config });
       }
       if ((await listModels(c.modelDirs)).some((m) => m.builtIn && m.manifest.id === arg.id)) {
         throw new MslensError('BAD_ARGUMENT', `"${arg.id}" is the id of a built-in model; choose another id.`, { id: arg.id });
       }
       const m = await importOpenClipModel({
-        checkpoint: resolve(arg.checkpoint), config, id: arg.id, name: arg.name, modelsDir: c.deps.home.models, signal: ctx.signal,
+        checkpoint: resolve(arg.checkpoint), config: config as Record<string, unknown>, id: arg.id, name: arg.name, modelsDir: c.deps.home.models, signal: ctx.signal,
         onProgress: (done, total, message) => c.progress(ctx, 'importModel', message, done, total),
       });
       return installed(m);

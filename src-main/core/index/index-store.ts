@@ -4,7 +4,7 @@
  * group (~16 MB of columns) however large the index is; parquet-wasm's memory never shrinks.
  */
 import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { requireInputFile } from '../input-files.ts';
 import { basename } from 'node:path';
 import { Table as ArrowTable, tableFromIPC, tableToIPC, type Schema } from 'apache-arrow';
 import {
@@ -241,14 +241,13 @@ const MAGIC = 'PAR1';
 async function openIndex(path: string): Promise<ParquetFile> {
   let size: number;
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw unreadable(path, 'a folder');
-    size = info.size;
+    // A regular file only: a named pipe would block the footer read forever.
+    size = (await requireInputFile(path, { what: 'index', code: 'INDEX_UNREADABLE' })).size;
   } catch (err) {
-    if (err instanceof MslensError) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (err instanceof MslensError && err.code === 'NOT_FOUND') {
       throw new MslensError('NOT_FOUND', `${basename(path)} does not exist.`, { path }, { cause: err, action: { kind: 'build-index' } });
     }
+    if (err instanceof MslensError) throw err;
     throw unreadable(path, errorText(err), err);
   }
   if (size < 12) throw unreadable(path, 'not a Parquet file');

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromWireError, MslensError } from '../errors.ts';
+import { requireInputFile } from '../input-files.ts';
 import { runWorkerJob } from '../worker-spawn.ts';
 import type { FromImportWorker, ImportJob, ImportStep, ToImportWorker } from './import-protocol.ts';
 import { readManifest, type InstalledModel } from './manifest.ts';
@@ -62,6 +63,8 @@ function convertInWorker(job: ImportJob, opts: ImportModelOptions): Promise<void
 }
 
 export async function importOpenClipModel(opts: ImportModelOptions): Promise<InstalledModel> {
+  // Before any staging folder exists: a named pipe as the checkpoint would block the worker forever.
+  await requireInputFile(opts.checkpoint, { what: 'checkpoint' });
   await mkdir(opts.modelsDir, { recursive: true });
   await removeAbandonedStaging(opts.modelsDir);
   const staging = join(opts.modelsDir, `.staging-${opts.id}-${process.pid}-${randomBytes(4).toString('hex')}`);

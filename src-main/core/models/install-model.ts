@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DataHome } from '../data-home.ts';
 import { MslensError } from '../errors.ts';
+import { requireInputFile } from '../input-files.ts';
 import { download } from './download.ts';
 import { importOpenClipModel } from './import-model.ts';
 import type { InstalledModel } from './manifest.ts';
@@ -33,6 +34,9 @@ export async function installCatalogueModel(opts: InstallOptions): Promise<Insta
   if (!entry) {
     throw new MslensError('BAD_ARGUMENT', `There is no model "${opts.id}" to install; known: ${CATALOGUE.map((e) => e.id).join(', ')}.`, { id: opts.id }, { action: { kind: 'import-model' } });
   }
+  // The given file is checked before the licence is asked for: nobody should accept a licence
+  // only to learn that the checkpoint is missing or a named pipe.
+  if (opts.file) await requireInputFile(resolve(opts.file), { what: 'checkpoint' });
   if (!opts.acceptLicence) {
     throw new MslensError('LICENCE_NOT_ACCEPTED', licenceNotice(entry), { id: entry.id, licence: entry.licence.id, url: entry.licence.url }, { action: { kind: 'accept-licence', model: entry.id } });
   }

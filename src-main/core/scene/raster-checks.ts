@@ -46,11 +46,21 @@ export function checkBlockSize(location: string, blockWidth: number, blockHeight
 }
 
 /** Where a CRS's coordinates can lie at all (generously: a scene may reach past its zone). */
-function domainOf(epsg: number): { x: [number, number]; y: [number, number]; unit: string } {
-  if (epsg === 4326) return { x: [-180, 180], y: [-90, 90], unit: '°' };
-  if (epsg === 3857) return { x: [-20_100_000, 20_100_000], y: [-20_100_000, 20_100_000], unit: ' m' };
+function domainOf(epsg: number): { x: [number, number]; y: [number, number]; unit: string; axes: [string, string] } {
+  if (epsg === 4326) return { x: [-180, 180], y: [-90, 90], unit: '°', axes: ['longitudes', 'latitudes'] };
+  if (epsg === 3857) return { x: [-20_100_000, 20_100_000], y: [-20_100_000, 20_100_000], unit: ' m', axes: ['x', 'y'] };
   // UTM: eastings around 500 000 m, northings 0–10 000 000 m (south zones count from the south pole).
-  return { x: [-2_000_000, 3_000_000], y: [-1_000_000, 11_000_000], unit: ' m' };
+  return { x: [-2_000_000, 3_000_000], y: [-1_000_000, 11_000_000], unit: ' m', axes: ['eastings', 'northings'] };
+}
+
+/** A CRS by name for a message (the codes crs.ts accepts). */
+function crsName(epsg: number): string {
+  if (epsg === 4326) return 'WGS 84 longitude/latitude';
+  if (epsg === 3857) return 'Web Mercator';
+  if (epsg >= 32601 && epsg <= 32660) return `WGS 84 / UTM zone ${epsg - 32600}N`;
+  if (epsg >= 32701 && epsg <= 32760) return `WGS 84 / UTM zone ${epsg - 32700}S`;
+  if (epsg >= 25828 && epsg <= 25838) return `ETRS89 / UTM zone ${epsg - 25800}N`;
+  return `the CRS with code ${epsg}`;
 }
 
 /**
@@ -70,7 +80,10 @@ export function checkGeoreference(location: string, info: Pick<RasterInfo, 'widt
   const ys = [t[3], t[3] + info.width * t[4] + info.height * t[5]];
   const inside = (v: number, [lo, hi]: [number, number]): boolean => v >= lo && v <= hi;
   if (!xs.every((x) => inside(x, d.x)) || !ys.every((y) => inside(y, d.y))) {
-    refuse(`its corners (${xs.map(nice).join(' to ')}, ${ys.map(nice).join(' to ')}) lie outside EPSG:${info.crs.epsg}, which spans ${nice(d.x[0])} to ${nice(d.x[1])}${d.unit} by ${nice(d.y[0])} to ${nice(d.y[1])}${d.unit}`);
+    const where = inside(t[0], d.x) && inside(t[3], d.y)
+      ? `its far corner (${nice(xs[1])}, ${nice(ys[1])}) lies`
+      : `its origin (${nice(t[0])}, ${nice(t[3])}) lies`;
+    refuse(`${where} outside ${crsName(info.crs.epsg)}, whose ${d.axes[0]} run from ${nice(d.x[0])} to ${nice(d.x[1])}${d.unit} and ${d.axes[1]} from ${nice(d.y[0])} to ${nice(d.y[1])}${d.unit}`);
   }
   let ring: Float64Array;
   try {

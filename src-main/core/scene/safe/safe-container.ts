@@ -17,8 +17,10 @@ export interface SafeContainer {
   /** Product files relative to its root, '/'-separated. */
   readonly files: readonly string[];
   readText(rel: string): Promise<string>;
-  /** The file's bytes for random access (the caller closes them). */
-  openBytes(rel: string): Promise<ByteRange>;
+  /** The file's bytes for random access (the caller closes them); a zip entry is refused past `maxBytes`. */
+  openBytes(rel: string, maxBytes?: number): Promise<ByteRange>;
+  /** Throws what openBytes would for a zip entry's declared sizes, before anything is inflated. */
+  checkBytes(rel: string, maxBytes?: number): void;
   /** The file's path (a folder) or zip path and entry (a zip), for messages and the read log. */
   label(rel: string): string;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ async function openSafeFolder(path: string): Promise<SafeContainer> {
     files,
     readText: (rel) => readFile(abs(rel), 'utf8'),
     openBytes: (rel) => fileByteRange(abs(rel)),
+    checkBytes: () => {},
     label: abs,
     close: async () => {},
   };
@@ -108,7 +111,14 @@ async function openSafeZip(path: string): Promise<SafeContainer> {
     path,
     files: [...byRel.keys()],
     readText: (rel) => wrap(() => zip.readText(entry(rel))),
-    openBytes: (rel) => wrap(() => zip.openBytes(entry(rel))),
+    openBytes: (rel, maxBytes) => wrap(() => zip.openBytes(entry(rel), maxBytes)),
+    checkBytes: (rel, maxBytes) => {
+      try {
+        zip.checkBytes(entry(rel), maxBytes);
+      } catch (err) {
+        throw err instanceof ZipFormatError ? zipUnreadable(path, err) : err;
+      }
+    },
     label: (rel) => `${path}/${prefix}${rel}`,
     close: () => zip.close(),
   };

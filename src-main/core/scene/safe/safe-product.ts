@@ -87,6 +87,20 @@ function productLayout(c: SafeContainer): ProductLayout {
   return { metadata, granule, granuleMetadata, bands };
 }
 
+/** A Sentinel-2 tile is 109.8 km a side. */
+const TILE_EXTENT_M = 109_800;
+/** Room for a JPEG 2000 file's boxes and markers beyond its pixels. */
+const JP2_HEADER_ALLOWANCE = 4 << 20;
+
+/**
+ * The most a band file can need: the tile's pixels at the band's resolution (10 m when the
+ * name gives none) as raw 16-bit values, plus headers; JPEG 2000, even lossless, is smaller.
+ */
+export function maxBandFileBytes(resolution: number | undefined): number {
+  const side = Math.ceil(TILE_EXTENT_M / (resolution ?? 10));
+  return side * side * 2 + JP2_HEADER_ALLOWANCE;
+}
+
 export async function openSafeProduct(path: string, opts: BandFilesOptions = {}): Promise<BandFilesSource> {
   const name = basename(path);
   const c = await openSafeContainer(path);
@@ -97,10 +111,12 @@ export async function openSafeProduct(path: string, opts: BandFilesOptions = {})
     const offset = productRadiometricOffset(md, name);
     let granule: GranuleMetadata | null = null;
     if (layout.granuleMetadata) granule = parseGranuleMetadata(await c.readText(layout.granuleMetadata));
+    // Every band's declared sizes first, so that a bomb in one band inflates none of the others.
+    for (const f of layout.bands) c.checkBytes(f.rel, maxBandFileBytes(f.resolution));
     for (const f of layout.bands) {
       throwIfAborted(opts.signal);
       const label = c.label(f.rel);
-      rasters.push(await openJp2BandRaster(await c.openBytes(f.rel), {
+      rasters.push(await openJp2BandRaster(await c.openBytes(f.rel, maxBandFileBytes(f.resolution)), {
         band: f.band,
         label,
         nodata: md.nodata,

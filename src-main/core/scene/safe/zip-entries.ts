@@ -8,9 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, realpath, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rename, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import { ZipFormatError, readExactly, readZipDirectory, type ZipDirectory, type ZipEntry } from '../../models/checkpoint/zip-directory.ts';
@@ -22,6 +23,12 @@ const METHOD_STORED = 0;
 const METHOD_DEFLATE = 8;
 const MAX_TEXT_ENTRY = 64 << 20;
 const CACHE_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
+/**
+ * The most a deflated entry opened for random access (a JPEG 2000 band) may inflate to, as a
+ * multiple of its compressed size. JPEG 2000 is compressed already, so deflate gains next to
+ * nothing on it (a real band: under 1.1×); an entry of zeros, a zip bomb, gains about 1000×.
+ */
+export const MAX_INFLATE_RATIO = 20;
 
 export { ZipFormatError };
 
@@ -35,8 +42,14 @@ export interface ZipArchive {
   readonly entries: readonly ZipEntry[];
   /** The whole entry in memory (metadata files). */
   readText(entry: ZipEntry): Promise<string>;
-  /** The entry's bytes for random access: in place when stored, else from the inflate cache. */
-  openBytes(entry: ZipEntry): Promise<ByteRange>;
+  /**
+   * The entry's bytes for random access: in place when stored, else from the inflate cache.
+   * Refused before anything is inflated when it declares more than `maxBytes` or more than
+   * MAX_INFLATE_RATIO times its compressed size, and while inflating past its declared size.
+   */
+  openBytes(entry: ZipEntry, maxBytes?: number): Promise<ByteRange>;
+  /** Throws what openBytes would for the sizes alone, without reading or inflating anything. */
+  checkBytes(entry: ZipEntry, maxBytes?: number): void;
   close(): Promise<void>;
 }
 
@@ -71,13 +84,26 @@ export async function openZipArchive(path: string): Promise<ZipArchive> {
         throw new ZipFormatError(`${entry.name} is damaged (${(err as Error).message})`);
       }
     },
-    async openBytes(entry) {
+    checkBytes: (entry, maxBytes) => checkInflateLimits(entry, maxBytes),
+    async openBytes(entry, maxBytes = Infinity) {
       const start = await dataStart(entry);
+      checkInflateLimits(entry, maxBytes);
       if (entry.method === METHOD_STORED) return fileByteRange(path, start, entry.uncompressedSize);
       return fileByteRange(await inflateToCache(path, entry, start));
     },
     close: () => fh.close(),
   };
+}
+
+const mb = (n: number): string => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)} MB`;
+
+function checkInflateLimits(entry: ZipEntry, maxBytes = Infinity): void {
+  if (entry.uncompressedSize > maxBytes) {
+    throw new ZipFormatError(`${entry.name} declares ${mb(entry.uncompressedSize)} uncompressed, more than such a file can need (at most ${mb(maxBytes)}), so it is not inflated`);
+  }
+  if (entry.method !== METHOD_STORED && entry.uncompressedSize > MAX_INFLATE_RATIO * Math.max(entry.compressedSize, 1)) {
+    throw new ZipFormatError(`${entry.name} would inflate from ${mb(entry.compressedSize)} to ${mb(entry.uncompressedSize)}, ${Math.round(entry.uncompressedSize / Math.max(entry.compressedSize, 1))} times its compressed size (a JPEG 2000 file compresses at most ${MAX_INFLATE_RATIO} times), so it is not inflated`);
+  }
 }
 
 async function inflateToCache(zipPath: string, entry: ZipEntry, start: number): Promise<string> {
@@ -96,7 +122,8 @@ async function inflateToCache(zipPath: string, entry: ZipEntry, start: number): 
   const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     if (entry.compressedSize > 0) {
-      await pipeline(createReadStream(zipPath, { start, end: start + entry.compressedSize - 1 }), createInflateRaw(), createWriteStream(tmp));
+      // capBytes stops an entry that inflates past what its directory declares.
+      await pipeline(createReadStream(zipPath, { start, end: start + entry.compressedSize - 1 }), createInflateRaw(), capBytes(entry), createWriteStream(tmp));
     } else {
       await (await open(tmp, 'w')).close();
     }
@@ -105,11 +132,24 @@ async function inflateToCache(zipPath: string, entry: ZipEntry, start: number): 
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
+    await rmdir(dir).catch(() => {}); // only when empty: nothing of this run is left behind
     if (err instanceof ZipFormatError) throw err;
     if ((err as { code?: string }).code?.startsWith('Z_')) throw new ZipFormatError(`${entry.name} is damaged (${(err as Error).message})`);
     throw err;
   }
   return target;
+}
+
+/** Passes an entry's inflated bytes on, and fails as soon as they exceed its declared size. */
+function capBytes(entry: ZipEntry): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > entry.uncompressedSize) done(new ZipFormatError(`${entry.name} inflates to more than the ${entry.uncompressedSize} bytes its directory declares`));
+      else done(null, chunk);
+    },
+  });
 }
 
 async function pruneCache(dir: string): Promise<void> {

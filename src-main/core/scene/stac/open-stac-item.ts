@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { fromFile } from 'geotiff';
 import { MslensError } from '../../errors.ts';
+import { readJsonFile } from '../../input-files.ts';
 import { openTiffBandRaster, type BandRaster } from '../band-raster.ts';
 import { BandFilesSource, type BandFilesOptions } from '../band-files-source.ts';
 import { useNativeDeflate } from '../native-deflate.ts';
@@ -49,8 +50,6 @@ export class StacItemSource implements BandSource {
   }
 }
 
-const MAX_ITEM_FILE = 32 << 20;
-
 /** True for what the STAC opener takes: an http(s) URL, or a .json file. */
 export async function isStacItemLocation(path: string): Promise<boolean> {
   if (isHttpUrl(path)) return true;
@@ -58,13 +57,10 @@ export async function isStacItemLocation(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isFile() ?? false;
 }
 
-/** The item document's text, from its URL or its file. */
-async function readItemText(location: string, client: HttpClient, signal?: AbortSignal): Promise<string> {
-  if (isHttpUrl(location)) return client.getText(location, 'the STAC item', signal);
-  const st = await stat(location).catch(() => null);
-  if (!st) throw new MslensError('NOT_FOUND', `${location} does not exist. Check the path of the STAC item.`, { path: location });
-  if (st.size > MAX_ITEM_FILE) throw new MslensError('SCENE_UNREADABLE', `${basename(location)} is larger than 32 MB: that is not a STAC item. Open one item (a GeoJSON Feature).`, { path: location });
-  return readFile(location, 'utf8');
+/** The item document, from its URL or its file (a checked regular file, UTF-16 named, a BOM skipped). */
+async function readItemDocument(location: string, client: HttpClient, signal?: AbortSignal): Promise<unknown> {
+  if (isHttpUrl(location)) return parseJson(await client.getText(location, 'the STAC item', signal), location);
+  return readJsonFile(location, 'STAC item', 'SCENE_UNREADABLE');
 }
 
 function parseJson(text: string, location: string): unknown {
@@ -82,7 +78,7 @@ const itemIds = new Map<string, string>();
 
 /** Reads and validates a STAC item, and keys it by its content. */
 async function loadStacItem(location: string, client: HttpClient, signal?: AbortSignal): Promise<{ item: StacItem; key: string }> {
-  const doc = parseJson(await readItemText(location, client, signal), location);
+  const doc = await readItemDocument(location, client, signal);
   const item = parseStacItem(doc, location);
   if (isHttpUrl(location)) {
     if (itemIds.size >= 1000) itemIds.delete(itemIds.keys().next().value!);
@@ -126,7 +122,7 @@ export async function openStacItem(location: string, opts: StacOpenOptions = {})
  * their query, so an item signed again keeps its key). Assets of an item do not change.
  */
 export async function stacItemKey(location: string, signal?: AbortSignal): Promise<string> {
-  return itemContentKey(parseJson(await readItemText(location, new HttpClient(), signal), location));
+  return itemContentKey(await readItemDocument(location, new HttpClient(), signal));
 }
 
 function itemContentKey(parsed: unknown): string {
