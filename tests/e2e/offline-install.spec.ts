@@ -4,7 +4,8 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openBrowser, REPO, startWebMode, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
+import { REPO } from '../helpers/harness.ts';
+import { openBrowser, startWebMode, type BrowserSession, type WebMode } from './helpers/web-mode.ts';
 
 let web: WebMode;
 let b: BrowserSession;
