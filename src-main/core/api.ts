@@ -48,6 +48,8 @@ export interface ModelSummary {
 
 export interface ModelsList {
   models: ModelSummary[];
+  /** Models that `installModel` can download, with the licence to accept first and the file's URL. */
+  catalogue: { id: string; name: string; licence: LicenceNotice; url: string }[];
   /** Providers that will be tried, best first, and the one a session last opened on. */
   providers: { candidates: ProviderName[]; active: ProviderName | null; fallbacks: { provider: ProviderName; reason: string }[]; preference: string };
   /** 'auto': checked int8 on CPU, fp16 on GPU; 'fp32': always the float32 reference. */

@@ -57,7 +57,8 @@ export class Session {
   /** The first-run hint over the map. */
   hint = $state(false);
   /** Ask for a path (web mode has no file dialog). */
-  pathPrompt = $state<{ purpose: 'scene' | 'index' } | null>(null);
+  /** 'model': a downloaded checkpoint, handed to `submit`, which returns why it was refused (or null). */
+  pathPrompt = $state<{ purpose: 'scene' | 'index' } | { purpose: 'model'; submit: (path: string) => Promise<string | null> } | null>(null);
 
   constructor(api: ApiClient) {
     this.api = api;

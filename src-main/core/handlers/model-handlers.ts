@@ -6,6 +6,7 @@ import { embedImageFiles } from '../index/embed-image-files.ts';
 import { readJsonFile } from '../input-files.ts';
 import { importOpenClipModel } from '../models/import-model.ts';
 import { installCatalogueModel } from '../models/install-model.ts';
+import { CATALOGUE, catalogueUrl } from '../models/model-catalogue.ts';
 import type { InstalledModel } from '../models/manifest.ts';
 import { candidateProviders } from '../models/providers.ts';
 import { findModel, listModels } from '../models/registry.ts';
@@ -28,6 +29,7 @@ export function modelHandlers(c: HandlerContext): Pick<Handlers, 'listModels' | 
     const probe = await c.probe(candidates);
     return {
       models: models.map((m) => summarise(m, settings.defaultModel)),
+      catalogue: CATALOGUE.map((e) => ({ id: e.id, name: e.name, licence: e.licence, url: catalogueUrl(e) })),
       providers: { candidates, active: c.activeProvider ?? probe.provider, fallbacks: probe.fallbacks, preference: settings.provider },
       precision: settings.precision,
       maxCloud: settings.maxCloud,

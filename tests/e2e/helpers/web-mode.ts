@@ -26,10 +26,10 @@ export interface WebMode {
   stop(): Promise<void>;
 }
 
-export async function startWebMode(opts: { home?: string } = {}): Promise<WebMode> {
+export async function startWebMode(opts: { home?: string; env?: Record<string, string> } = {}): Promise<WebMode> {
   const home = opts.home ?? (await mkdtemp(join(tmpdir(), 'mslens-e2e-')));
   const child: ChildProcess = spawn(process.execPath, [join(REPO, 'bin/mslens.mjs'), 'serve', '--port', '0', '--json'], {
-    env: { ...process.env, MSLENS_HOME: home },
+    env: { ...process.env, ...opts.env, MSLENS_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
