@@ -261,7 +261,10 @@ describe('files that are not indexes', () => {
     await writeFile(empty, '');
     await expectUnreadable(readIndexMeta(empty), /not a Parquet file/);
     await mkdir(join(dir, 'folder.parquet'));
-    await expectUnreadable(readIndexFile(join(dir, 'folder.parquet')), /folder/);
+    const err = await readIndexFile(join(dir, 'folder.parquet')).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(MslensError);
+    expect((err as MslensError).code).toBe('INDEX_UNREADABLE');
+    expect((err as MslensError).message).toBe('folder.parquet is a folder, not a regular file: give the index as a file on disk.');
   });
 
   test('damaged footer', async () => {

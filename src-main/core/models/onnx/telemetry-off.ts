@@ -1,6 +1,6 @@
 /**
  * ONNX Runtime's Linux build starts a telemetry client with its environment, which leaves an
- * empty `/tmp/mat-debug-<pid>.log` (and, where it can't reach its cache, a `.ses` file) behind
+ * empty `mat-debug-<pid>.log` and a `.ses` file in the temp folder behind
  * every process. ORT_DISABLE_TELEMETRY turns it off; ORT reads it when the first session creates
  * its environment, and onnx/runtime.ts imports this module before ORT so that it is always set
  * first. An analyst's own value is kept. Workers and child processes inherit it.
