@@ -79,7 +79,8 @@ describe('web mode, first run to export', () => {
       if (/tiles\/s/.test(s) && /ETA \d/.test(s)) stats = s;
       if (!shot && v > 20) { await b.shot('02-indexing'); shot = true; }
       if (!zoomedWhileIndexing && v > 0 && v < 80) {
-        // The map stays responsive while the worker embeds tiles: a zoom takes effect within seconds on a loaded machine, where a blocked main thread would hold it for the whole index.
+        // The map stays responsive while the worker embeds tiles: a zoom takes effect within
+        // seconds even on a loaded machine; a blocked main thread would hold it for the whole index.
         const before = await page.getByTestId('map').getAttribute('data-zoom');
         await page.locator('.ol-zoom-in').click({ timeout: 5000 });
         await expect.poll(() => page.getByTestId('map').getAttribute('data-zoom'), { timeout: 5000 }).not.toBe(before);

@@ -117,13 +117,19 @@ async function sql(query: string): Promise<Record<string, unknown>[]> {
   return (await duck.runAndReadAll(query)).getRowObjectsJS();
 }
 
-async function expectUnreadable(promise: Promise<unknown>, reason: RegExp): Promise<void> {
+/** The INDEX_UNREADABLE error `promise` rejects with. */
+async function unreadableError(promise: Promise<unknown>): Promise<MslensError> {
   const err = await promise.then(() => undefined, (e: unknown) => e);
   expect(err).toBeInstanceOf(MslensError);
   expect((err as MslensError).code).toBe('INDEX_UNREADABLE');
-  expect((err as MslensError).message).toMatch(/is not an mslens index \(.+\)\.$/);
-  expect((err as MslensError).message).toMatch(reason);
-  expect((err as MslensError).detail.path).toBeTypeOf('string');
+  return err as MslensError;
+}
+
+async function expectUnreadable(promise: Promise<unknown>, reason: RegExp): Promise<void> {
+  const err = await unreadableError(promise);
+  expect(err.message).toMatch(/is not an mslens index \(.+\)\.$/);
+  expect(err.message).toMatch(reason);
+  expect(err.detail.path).toBeTypeOf('string');
 }
 
 async function leftovers(folder: string): Promise<string[]> {
@@ -261,10 +267,7 @@ describe('files that are not indexes', () => {
     await writeFile(empty, '');
     await expectUnreadable(readIndexMeta(empty), /not a Parquet file/);
     await mkdir(join(dir, 'folder.parquet'));
-    const err = await readIndexFile(join(dir, 'folder.parquet')).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(MslensError);
-    expect((err as MslensError).code).toBe('INDEX_UNREADABLE');
-    expect((err as MslensError).message).toBe('folder.parquet is a folder, not a regular file: give the index as a file on disk.');
+    expect((await unreadableError(readIndexFile(join(dir, 'folder.parquet')))).message).toBe('folder.parquet is a folder, not a regular file: give the index as a file on disk.');
   });
 
   test('damaged footer', async () => {
