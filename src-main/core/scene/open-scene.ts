@@ -75,7 +75,7 @@ export async function openScene(path: string, signal?: AbortSignal): Promise<Ban
 async function openAny(path: string, signal?: AbortSignal): Promise<BandSource> {
   if (isHttpUrl(path)) return openStacItem(path, { signal });
   const st = await requireInputFile(path, { what: 'scene', folder: true, code: 'SCENE_UNREADABLE' }).catch((err: unknown) => {
-    if (err instanceof MslensError && err.code === 'NOT_FOUND') throw new MslensError('NOT_FOUND', `${path} does not exist. Check the path, or make a demo scene to try mslens.`, { path }, { action: { kind: 'make-demo' } });
+    if (err instanceof MslensError && err.code === 'NOT_FOUND') throw new MslensError('NOT_FOUND', `${path} does not exist. Check the path.`, { path }, { action: { kind: 'make-demo' } });
     throw err;
   });
   for (const opener of OPENERS) {
